@@ -1,0 +1,39 @@
+// Named errors with stable codes (UPPER_SNAKE, as @fastify/error writes them). REST answers them as {error: {code, message}} with their
+// status; /ws answers them as {type: 'error', code, message, request_id}.
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
+
+const named = (code: string, message: string, status: number) => createError(code, message, status)
+
+export const Errors = {
+  InvalidJson: named('INVALID_JSON', 'Frame is not valid JSON: %s', 400),
+  UnknownType: named('UNKNOWN_TYPE', 'Unknown frame type %s', 400),
+  InvalidFrame: named('INVALID_FRAME', 'Invalid %s frame: %s', 400),
+  FrameTooLarge: named('FRAME_TOO_LARGE', 'Frame of %s bytes exceeds the limit of %s bytes', 413),
+  BadRequest: named('BAD_REQUEST', '%s', 400),
+  Unauthorized: named('UNAUTHORIZED', '%s', 401),
+  Forbidden: named('FORBIDDEN', '%s', 403),
+  NotFound: named('NOT_FOUND', '%s', 404),
+  ChannelNotFound: named('CHANNEL_NOT_FOUND', 'Channel %s does not exist', 404),
+  ServiceNotFound: named('SERVICE_NOT_FOUND', 'Service %s does not exist', 404),
+  RequestNotFound: named('REQUEST_NOT_FOUND', '%s', 404),
+  ServiceTaken: named('SERVICE_TAKEN', 'Service %s is registered by another provider', 409),
+  ChannelNotActive: named('CHANNEL_NOT_ACTIVE', 'Channel %s is %s, not active', 409),
+  ChannelNotPending: named('CHANNEL_NOT_PENDING', 'Channel %s is %s, not pending', 409),
+  Unavailable: named('UNAVAILABLE', '%s', 503),
+  Internal: named('INTERNAL_ERROR', 'Internal error', 500),
+} satisfies Record<string, FastifyErrorConstructor>
+
+export interface HubError extends Error {
+  code: string
+  statusCode: number
+}
+
+/** True for errors the hub raised on purpose (safe to show to clients). */
+export function isHubError(error: unknown): error is HubError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<HubError>).code === 'string' &&
+    typeof (error as Partial<HubError>).statusCode === 'number' &&
+    (error as HubError).statusCode < 500
+  )
+}

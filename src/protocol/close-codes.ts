@@ -1,0 +1,13 @@
+// WebSocket close codes the hub uses, in one place. 1xxx are RFC 6455 codes; 4xxx are the hub's own.
+export const CloseCode = {
+  GOING_AWAY: 1001,
+  TOO_BIG: 1009,
+  TOO_MANY_ERRORS: 4400,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
+  [CloseCode.GOING_AWAY]: 'The hub is shutting down; reconnect (to it or another instance) and resume.',
+  [CloseCode.TOO_BIG]: 'A frame exceeded four times max_frame_bytes.',
+  [CloseCode.TOO_MANY_ERRORS]: 'The client kept sending frames the hub had to refuse.',
+}

@@ -1,0 +1,111 @@
+// Wire shapes of the hub's resources (agents, services, channels, messages), shared by the
+// /ws frames, the REST routes, the OpenAPI document and the TypeScript client.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+const NAME_PATTERN = '^[A-Za-z0-9._:-]+$'
+
+export const AgentId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: NAME_PATTERN,
+  description: 'Agent identifier: 1–128 characters of [A-Za-z0-9._:-].',
+})
+export const ServiceId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: NAME_PATTERN,
+  description: 'Service identifier: 1–128 characters of [A-Za-z0-9._:-].',
+})
+export const ChannelId = Type.String({ minLength: 1, maxLength: 64, description: "'ch_' + a sortable unique id." })
+export const MessageId = Type.String({ minLength: 1, maxLength: 64, description: "'msg_' + a sortable unique id." })
+export const ClientMsgId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'Idempotency key chosen by the sender, unique per sender and channel: a retried send returns the original message.',
+})
+export const Seq = Type.Integer({ minimum: 0, description: 'Per-channel sequence number; the first message has seq 1.' })
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.' })
+export const Content = Type.String({ minLength: 1, maxLength: 200_000, description: 'Message text.' })
+export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Any JSON object the sender attaches to a message.',
+})
+export const Reason = Type.String({ maxLength: 1000 })
+export const ChannelStatus = Type.Union(
+  [Type.Literal('pending'), Type.Literal('active'), Type.Literal('rejected'), Type.Literal('ended')],
+  { description: 'pending → active | rejected; active → ended.' },
+)
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const Agent = Type.Object(
+  {
+    agent_id: AgentId,
+    display_name: Nullable(Type.String()),
+    created_at: Timestamp,
+    last_seen_at: Nullable(Timestamp),
+    online: Type.Boolean({ description: 'Connected to the hub over /ws right now.' }),
+    connections: Type.Integer({ minimum: 0, description: 'Open /ws connections of this agent.' }),
+  },
+)
+
+export const Service = Type.Object(
+  {
+    service_id: ServiceId,
+    provider_id: AgentId,
+    description: Nullable(Type.String()),
+    created_at: Timestamp,
+  },
+)
+
+export const Channel = Type.Object(
+  {
+    channel_id: ChannelId,
+    provider_id: AgentId,
+    consumer_id: AgentId,
+    service_id: Nullable(ServiceId),
+    status: ChannelStatus,
+    created_at: Timestamp,
+    ended_at: Nullable(Timestamp),
+    end_reason: Nullable(Type.String()),
+    ended_by: Nullable(Type.String({ description: 'Agent that ended the channel, or "admin".' })),
+    last_seq: Seq,
+  },
+)
+
+export const Message = Type.Object(
+  {
+    message_id: MessageId,
+    channel_id: ChannelId,
+    sender_id: AgentId,
+    content: Type.String(),
+    metadata: Type.Optional(Metadata),
+    seq: Seq,
+    timestamp: Timestamp,
+    client_msg_id: Type.Optional(ClientMsgId),
+  },
+)
+
+export type AgentInfo = Static<typeof Agent>
+export type ServiceInfo = Static<typeof Service>
+export type ChannelInfo = Static<typeof Channel>
+export type MessageInfo = Static<typeof Message>
+export type ChannelStatusValue = Static<typeof ChannelStatus>
+
+/** Largest page of history one request returns. */
+export const HISTORY_MAX_LIMIT = 500
+export const HISTORY_DEFAULT_LIMIT = 50
+
+export const HistoryLimit = Type.Integer({
+  minimum: 1,
+  maximum: HISTORY_MAX_LIMIT,
+  default: HISTORY_DEFAULT_LIMIT,
+  description: `Page size: default ${HISTORY_DEFAULT_LIMIT}, at most ${HISTORY_MAX_LIMIT}.`,
+})
+export const HistoryPage = Type.Object(
+  {
+    channel_id: ChannelId,
+    messages: Type.Array(Message, { description: 'Oldest first.' }),
+    has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction it was read.' }),
+  },
+)
+export type HistoryPageInfo = Static<typeof HistoryPage>

@@ -1,0 +1,138 @@
+// Channels between a provider and a consumer: creation, lookups, guarded status transitions,
+// listing, and the per-agent delivery cursors that drive store-and-forward.
+import type { Channel, Prisma } from '../generated/sqlite/client.js'
+import type { ChannelStatusValue } from '../protocol/shapes.js'
+import type { Db } from './database.js'
+import { newChannelId } from './ids.js'
+import { pageByKey, type Page } from './pagination.js'
+
+export interface NewChannel {
+  providerId: string
+  consumerId: string
+  serviceId: string | null
+  status: ChannelStatusValue
+  requestMessage?: string | null
+  requestId?: string | null
+}
+
+export interface ChannelFilter {
+  agentId?: string
+  serviceId?: string
+  status?: ChannelStatusValue
+}
+
+export type Role = 'provider' | 'consumer'
+
+/** A channel with messages the agent has not been sent yet. */
+export interface Backlog {
+  channelId: string
+  role: Role
+  deliveredSeq: number
+}
+
+export class ChannelStore {
+  constructor(private readonly db: Db) {}
+
+  create(data: NewChannel): Promise<Channel> {
+    return this.db.channel.create({ data: { id: newChannelId(), ...data } })
+  }
+
+  get(channelId: string): Promise<Channel | null> {
+    return this.db.channel.findUnique({ where: { id: channelId } })
+  }
+
+  /** The newest channel of the pair for the service (null: a direct channel) in one of the statuses. */
+  findFor(providerId: string, consumerId: string, serviceId: string | null, statuses: ChannelStatusValue[]) {
+    return this.db.channel.findFirst({
+      where: { providerId, consumerId, serviceId, status: { in: statuses } },
+      orderBy: { id: 'desc' },
+    })
+  }
+
+  /** The newest active channel between two agents, in either role and for any service. */
+  findActiveBetween(a: string, b: string): Promise<Channel | null> {
+    return this.db.channel.findFirst({
+      where: {
+        status: 'active',
+        OR: [
+          { providerId: a, consumerId: b },
+          { providerId: b, consumerId: a },
+        ],
+      },
+      orderBy: { id: 'desc' },
+    })
+  }
+
+  /** The newest pending request from the consumer to the provider. */
+  findPending(providerId: string, consumerId: string): Promise<Channel | null> {
+    return this.db.channel.findFirst({ where: { providerId, consumerId, status: 'pending' }, orderBy: { id: 'desc' } })
+  }
+
+  /** The agent's newest channel for a service, active ones first. */
+  async latestForService(agentId: string, serviceId: string): Promise<Channel | null> {
+    const mine = { serviceId, OR: [{ providerId: agentId }, { consumerId: agentId }] }
+    return (
+      (await this.db.channel.findFirst({ where: { ...mine, status: 'active' }, orderBy: { id: 'desc' } })) ??
+      (await this.db.channel.findFirst({ where: mine, orderBy: { id: 'desc' } }))
+    )
+  }
+
+  /**
+   * Moves the channel to `to` only if it is still in one of `from`; returns the updated row, or
+   * null when another writer moved it first.
+   */
+  async transition(
+    channelId: string,
+    from: ChannelStatusValue[],
+    to: ChannelStatusValue,
+    data: Omit<Prisma.ChannelUpdateManyMutationInput, 'status'> = {},
+  ): Promise<Channel | null> {
+    const [row] = await this.db.channel.updateManyAndReturn({
+      where: { id: channelId, status: { in: from } },
+      data: { ...data, status: to },
+    })
+    return row ?? null
+  }
+
+  pendingFor(providerId: string): Promise<Channel[]> {
+    return this.db.channel.findMany({ where: { providerId, status: 'pending' }, orderBy: { id: 'asc' } })
+  }
+
+  list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<Channel>> {
+    const where: Prisma.ChannelWhereInput = {
+      ...(cursor ? { id: { gt: cursor } } : {}),
+      ...(filter.serviceId ? { serviceId: filter.serviceId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.agentId ? { OR: [{ providerId: filter.agentId }, { consumerId: filter.agentId }] } : {}),
+    }
+    return pageByKey(limit, (take) => this.db.channel.findMany({ where, orderBy: { id: 'asc' }, take }))
+  }
+
+  /** Channels holding messages past the agent's delivery cursor. */
+  async backlogFor(agentId: string): Promise<Backlog[]> {
+    const fields = this.db.channel.fields
+    const rows = await this.db.channel.findMany({
+      where: {
+        OR: [
+          { providerId: agentId, lastSeq: { gt: fields.providerDeliveredSeq } },
+          { consumerId: agentId, lastSeq: { gt: fields.consumerDeliveredSeq } },
+        ],
+      },
+      orderBy: { id: 'asc' },
+    })
+    return rows.map((row) => {
+      const role: Role = row.providerId === agentId ? 'provider' : 'consumer'
+      return {
+        channelId: row.id,
+        role,
+        deliveredSeq: role === 'provider' ? row.providerDeliveredSeq : row.consumerDeliveredSeq,
+      }
+    })
+  }
+
+  /** Moves a delivery cursor forward (never back: another instance may have moved it further). */
+  async advanceCursor(channelId: string, role: Role, seq: number): Promise<void> {
+    const field = role === 'provider' ? 'providerDeliveredSeq' : 'consumerDeliveredSeq'
+    await this.db.channel.updateMany({ where: { id: channelId, [field]: { lt: seq } }, data: { [field]: seq } })
+  }
+}

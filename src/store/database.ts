@@ -1,0 +1,115 @@
+// Opens the database a DATABASE_URL names (SQLite through better-sqlite3, PostgreSQL through
+// pg), migrates it, and returns a Prisma client on the matching driver adapter.
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
+import { PrismaPg } from '@prisma/adapter-pg'
+import { PrismaClient } from '../generated/sqlite/client.js'
+import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/client.js'
+import { migrate, type SqlRunner } from './migrate.js'
+import { providerOf, sqliteFile, type Provider } from './database-url.js'
+import { KeyedLock } from '../lib/keyed-lock.js'
+
+/**
+ * The Prisma client type the store is written against. Both generated clients come from one
+ * model source (prisma/models.prisma), so the Postgres client has the same model API.
+ */
+export type Db = PrismaClient
+
+export interface Database {
+  prisma: Db
+  provider: Provider
+  /** Names of the migrations applied while opening. */
+  migrated: string[]
+  close(): Promise<void>
+}
+
+const SQLITE_BUSY_TIMEOUT_MS = 10_000
+// better-sqlite3 waits for a busy file synchronously, which would stall this very process's
+// other opening of the same file: openings in one process take turns.
+const sqliteOpenings = new KeyedLock()
+const MIGRATION_LOCK_KEY = 7_261_646_917
+
+export async function openDatabase(url: string): Promise<Database> {
+  const provider = providerOf(url)
+  return provider === 'sqlite' ? openSqlite(url) : openPostgres(url)
+}
+
+async function openSqlite(url: string): Promise<Database> {
+  const file = sqliteFile(url)
+  return sqliteOpenings.run(file, () => migrateAndConnectSqlite(file))
+}
+
+async function migrateAndConnectSqlite(file: string): Promise<Database> {
+  const raw = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS })
+  let migrated: string[]
+  try {
+    // WAL persists in the file; group commit makes one fsync per batch affordable.
+    raw.pragma('journal_mode = WAL')
+    migrated = await migrate(sqliteRunner(raw), 'sqlite')
+  } finally {
+    raw.close()
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
+  // An ack promises the message survives a crash of the machine, not only of the process.
+  await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  return { prisma, provider: 'sqlite', migrated, close: () => prisma.$disconnect() }
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  let migrated: string[]
+  try {
+    migrated = await migrate(postgresRunner(client), 'postgresql')
+  } finally {
+    await client.end()
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db
+  return {
+    prisma,
+    provider: 'postgresql',
+    migrated,
+    close: async () => {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+function sqliteRunner(db: Database.Database): SqlRunner {
+  return {
+    exec: (sql) => Promise.resolve(void db.exec(sql)),
+    query: <T>(sql: string, params: unknown[] = []) => {
+      const statement = db.prepare(sql.replace(/\$\d+/g, '?'))
+      return Promise.resolve(statement.reader ? (statement.all(...params) as T[]) : (statement.run(...params), []))
+    },
+    withLock: (fn) => inTransaction((sql) => Promise.resolve(void db.exec(sql)), 'BEGIN IMMEDIATE', fn),
+  }
+}
+
+function postgresRunner(client: pg.Client): SqlRunner {
+  const exec = async (sql: string) => void (await client.query(sql))
+  return {
+    exec,
+    query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+    withLock: (fn) =>
+      inTransaction(exec, 'BEGIN', async () => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+        return fn()
+      }),
+  }
+}
+
+async function inTransaction<T>(exec: (sql: string) => Promise<void>, begin: string, fn: () => Promise<T>): Promise<T> {
+  await exec(begin)
+  try {
+    const result = await fn()
+    await exec('COMMIT')
+    return result
+  } catch (error) {
+    await exec('ROLLBACK')
+    throw error
+  }
+}

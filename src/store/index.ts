@@ -1,0 +1,62 @@
+// The store: one object owning the database and every repository the hub uses.
+import { AgentStore } from './agents.js'
+import { ChannelStore } from './channels.js'
+import { openDatabase, type Database } from './database.js'
+import { DeliveryCursors } from './delivery-cursors.js'
+import { MessageStore } from './messages.js'
+import { MessageWriter } from './message-writer.js'
+import { ServiceStore } from './services.js'
+
+export interface StoreOptions {
+  databaseUrl: string
+  maxBatch: number
+  onBatch?: (size: number, seconds: number) => void
+  onError: (error: unknown) => void
+}
+
+export interface Store {
+  database: Database
+  agents: AgentStore
+  services: ServiceStore
+  channels: ChannelStore
+  messages: MessageStore
+  writer: MessageWriter
+  cursors: DeliveryCursors
+  /** Is the database answering? */
+  ping(): Promise<boolean>
+  /** Writes everything queued, then closes the database. */
+  close(): Promise<void>
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const database = await openDatabase(options.databaseUrl)
+  const db = database.prisma
+  const channels = new ChannelStore(db)
+  const writer = new MessageWriter(db, { maxBatch: options.maxBatch, onBatch: options.onBatch })
+  const cursors = new DeliveryCursors(channels, options.onError)
+  return {
+    database,
+    agents: new AgentStore(db),
+    services: new ServiceStore(db),
+    channels,
+    messages: new MessageStore(db),
+    writer,
+    cursors,
+    ping: async () => {
+      try {
+        await db.$queryRawUnsafe('SELECT 1')
+        return true
+      } catch {
+        return false
+      }
+    },
+    close: async () => {
+      await writer.drain()
+      await cursors.close()
+      await database.close()
+    },
+  }
+}
+
+export type { StoredMessage } from './message-writer.js'
+export type { Role } from './channels.js'
