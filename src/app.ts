@@ -1,0 +1,38 @@
+// Builds the hub as a Fastify instance: infrastructure plugins, the /ws hub and the REST routes,
+// registered explicitly. It does not listen (src/server.ts does).
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { hubPlugin } from './hub/plugin.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { metricsPlugin } from './plugins/metrics.js'
+import { storePlugin } from './plugins/store.js'
+import { swaggerPlugin } from './plugins/swagger.js'
+import { validationPlugin } from './plugins/validation.js'
+import { agentRoutes } from './routes/agents.js'
+import { channelRoutes } from './routes/channels.js'
+import { healthRoutes } from './routes/health.js'
+import { serviceRoutes } from './routes/services.js'
+
+export type App = FastifyInstance
+
+export async function buildApp(config: Config): Promise<App> {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL },
+    bodyLimit: config.MAX_FRAME_BYTES,
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(errorsPlugin)
+  await app.register(validationPlugin)
+  await app.register(metricsPlugin)
+  await app.register(swaggerPlugin)
+  await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
+  await app.register(hubPlugin, { maxFrameBytes: config.MAX_FRAME_BYTES })
+
+  await app.register(healthRoutes)
+  await app.register(channelRoutes)
+  await app.register(serviceRoutes)
+  await app.register(agentRoutes)
+  return app
+}

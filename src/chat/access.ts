@@ -1,0 +1,24 @@
+// Who may do what to a channel. Every /ws handler and REST route goes through these checks.
+import type { Channel } from '../generated/sqlite/client.js'
+import { Errors } from '../errors.js'
+import type { Actor } from './notifier.js'
+
+export function isMember(actor: Actor, channel: Channel): boolean {
+  return actor.kind === 'admin' || actor.agentId === channel.providerId || actor.agentId === channel.consumerId
+}
+
+/** The channel, if the actor may see it; a channel it may not see is reported as forbidden. */
+export function assertMember(actor: Actor, channel: Channel | null, channelId: string): Channel {
+  if (!channel) throw new Errors.ChannelNotFound(channelId)
+  if (!isMember(actor, channel)) throw new Errors.Forbidden(`Not a member of channel ${channelId}`)
+  return channel
+}
+
+export function assertProvider(actor: Actor, channel: Channel): void {
+  if (actor.kind === 'agent' && actor.agentId !== channel.providerId) {
+    throw new Errors.Forbidden(`Only the provider ${channel.providerId} can answer this request`)
+  }
+}
+
+/** The acting agent's id; the operator acts as "admin". */
+export const actorName = (actor: Actor): string => (actor.kind === 'agent' ? actor.agentId : 'admin')

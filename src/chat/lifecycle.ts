@@ -1,0 +1,140 @@
+// The channel life cycle: pending → active | rejected, active → ended. Every transition is a
+// guarded update, so two agents racing (accept vs. reject, end twice) cannot both win.
+import type { Channel } from '../generated/sqlite/client.js'
+import { Errors } from '../errors.js'
+import type { Store } from '../store/index.js'
+import { actorName, assertMember, assertProvider } from './access.js'
+import { acceptFrame, endFrame, rejectFrame, requestFrame } from './frames.js'
+import { pairKey, type KeyedLock } from '../lib/keyed-lock.js'
+import { originReply, type Actor, type Notifier, type Origin, type Reply } from './notifier.js'
+
+export interface RequestTarget {
+  channel_id?: string | undefined
+  consumer_id?: string | undefined
+}
+
+export class ChannelLifecycle {
+  constructor(
+    private readonly store: Store,
+    private readonly notifier: Notifier,
+    private readonly locks: KeyedLock,
+  ) {}
+
+  /** A consumer asks for a service; the provider receives chat_request (now, or when it connects). */
+  async request(consumerId: string, serviceId: string, message: string | undefined, origin?: Origin): Promise<Channel> {
+    const service = await this.store.services.get(serviceId)
+    if (!service) throw new Errors.ServiceNotFound(serviceId)
+    const providerId = service.providerId
+    if (providerId === consumerId) throw new Errors.BadRequest(`${consumerId} provides ${serviceId} itself`)
+    const requestId = origin?.requestId === undefined ? null : JSON.stringify(origin.requestId)
+    return this.locks.run(pairKey(providerId, consumerId), async () => {
+      const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+      if (active) {
+        this.notifier.notify([], acceptFrame(active), originReply(origin))
+        return active
+      }
+      const pending = await this.store.channels.findFor(providerId, consumerId, serviceId, ['pending'])
+      const channel = pending
+        ? ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
+        : await this.store.channels.create({
+            providerId,
+            consumerId,
+            serviceId,
+            status: 'pending',
+            requestMessage: message ?? null,
+            requestId,
+          })
+      this.notifier.notify([providerId], requestFrame(channel))
+      return channel
+    })
+  }
+
+  async accept(actor: Actor, target: RequestTarget, origin?: Origin): Promise<Channel> {
+    const channel = await this.pendingRequest(actor, target)
+    const updated = await this.store.channels.transition(channel.id, ['pending'], 'active')
+    if (!updated) throw await this.notPending(channel.id)
+    this.notifier.notify([updated.providerId, updated.consumerId], acceptFrame(updated), this.replies(updated, origin))
+    return updated
+  }
+
+  async reject(actor: Actor, target: RequestTarget, reason: string | undefined, origin?: Origin): Promise<Channel> {
+    const channel = await this.pendingRequest(actor, target)
+    const updated = await this.store.channels.transition(channel.id, ['pending'], 'rejected', {
+      endedAt: new Date(),
+      endReason: reason ?? null,
+      endedBy: actorName(actor),
+    })
+    if (!updated) throw await this.notPending(channel.id)
+    this.notifier.notify([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, origin))
+    return updated
+  }
+
+  async end(actor: Actor, channelId: string, reason: string | undefined, origin?: Origin): Promise<Channel> {
+    const channel = assertMember(actor, await this.store.channels.get(channelId), channelId)
+    if (channel.status !== 'active') throw new Errors.ChannelNotActive(channelId, channel.status)
+    // Messages sent before the end are stored before it.
+    await this.store.writer.drain()
+    const updated = await this.store.channels.transition(channelId, ['active'], 'ended', {
+      endedAt: new Date(),
+      endReason: reason ?? null,
+      endedBy: actorName(actor),
+    })
+    if (!updated) {
+      const now = await this.store.channels.get(channelId)
+      throw new Errors.ChannelNotActive(channelId, now?.status ?? 'gone')
+    }
+    this.notifier.notify([updated.providerId, updated.consumerId], endFrame(updated), originReply(origin))
+    return updated
+  }
+
+  /** Opens (or returns) the active channel of a pair for a service, as the operator does over REST. */
+  async open(providerId: string, consumerId: string, serviceId: string | null): Promise<{ channel: Channel; created: boolean }> {
+    if (providerId === consumerId) throw new Errors.BadRequest('provider_id and consumer_id must differ')
+    if (serviceId !== null) {
+      const service = await this.store.services.get(serviceId)
+      if (!service) throw new Errors.ServiceNotFound(serviceId)
+      if (service.providerId !== providerId) {
+        throw new Errors.BadRequest(`Service ${serviceId} is provided by ${service.providerId}, not ${providerId}`)
+      }
+    }
+    return this.locks.run(pairKey(providerId, consumerId), async () => {
+      const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+      if (active) return { channel: active, created: false }
+      await this.store.agents.ensure([providerId, consumerId])
+      const channel = await this.store.channels.create({ providerId, consumerId, serviceId, status: 'active' })
+      this.notifier.notify([providerId, consumerId], acceptFrame(channel))
+      return { channel, created: true }
+    })
+  }
+
+  private async pendingRequest(actor: Actor, target: RequestTarget): Promise<Channel> {
+    let channel: Channel | null
+    if (target.channel_id !== undefined) {
+      channel = assertMember(actor, await this.store.channels.get(target.channel_id), target.channel_id)
+    } else if (target.consumer_id !== undefined && actor.kind === 'agent') {
+      channel = await this.store.channels.findPending(actor.agentId, target.consumer_id)
+      if (!channel) {
+        throw new Errors.RequestNotFound(`No pending request from ${target.consumer_id} to ${actor.agentId}`)
+      }
+    } else {
+      throw new Errors.BadRequest('Name the request by channel_id or consumer_id')
+    }
+    assertProvider(actor, channel)
+    if (channel.status !== 'pending') throw new Errors.ChannelNotPending(channel.id, channel.status)
+    return channel
+  }
+
+  private async notPending(channelId: string): Promise<Error> {
+    const now = await this.store.channels.get(channelId)
+    return new Errors.ChannelNotPending(channelId, now?.status ?? 'gone')
+  }
+
+  /** The provider's reply on its connection, and the consumer's on its pending chat_request. */
+  private replies(channel: Channel, origin: Origin | undefined): Reply[] {
+    const replies = originReply(origin)
+    if (channel.requestId !== null) {
+      replies.push({ agentId: channel.consumerId, requestId: JSON.parse(channel.requestId) as string | number })
+    }
+    return replies
+  }
+}

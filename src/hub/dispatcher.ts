@@ -1,0 +1,87 @@
+// Reads a connection's frames: size check, parse and validate, then hand each to its handler in
+// arrival order. Every refusal becomes an `error` frame; a client that keeps sending frames the
+// hub must refuse is disconnected with close code 4400.
+import type { FastifyBaseLogger } from 'fastify'
+import type { RawData } from 'ws'
+import { Errors, isHubError } from '../errors.js'
+import { CloseCode } from '../protocol/close-codes.js'
+import type { ClientFrame, HubFrame } from '../protocol/frames.js'
+import { parseFrame, type Parsed } from '../protocol/parse.js'
+import type { HubMetrics } from '../plugins/metrics.js'
+import type { Connection } from './connection.js'
+import type { FrameContext, Handlers } from './handlers.js'
+
+/** Refusals a connection may collect at once, and how many it earns back per second. */
+const ERROR_BURST = 20
+const ERROR_REFILL_PER_SECOND = 1
+
+export interface DispatcherOptions {
+  maxFrameBytes: number
+  log: FastifyBaseLogger
+  metrics: HubMetrics
+}
+
+export class FrameDispatcher {
+  private tail: Promise<void> = Promise.resolve()
+  private errorTokens = ERROR_BURST
+  private refilledAt = Date.now()
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly handlers: Handlers,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  receive(data: RawData): void {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    if (buffer.byteLength > this.options.maxFrameBytes) {
+      return this.refuse(new Errors.FrameTooLarge(buffer.byteLength, this.options.maxFrameBytes), undefined)
+    }
+    const parsed = parseFrame(buffer.toString('utf8'))
+    if (!parsed.frame) return this.refuse(parsed.error, parsed.requestId)
+    const frame = parsed.frame
+    this.options.metrics.framesReceived.inc({ type: frame.type })
+    this.tail = this.tail.then(() => this.handle(frame, parsed.requestId))
+  }
+
+  private async handle(frame: ClientFrame, requestId: Parsed['requestId']): Promise<void> {
+    const ctx: FrameContext = {
+      connection: this.connection,
+      origin: { connectionId: this.connection.id, requestId },
+      reply: (reply: HubFrame) =>
+        this.connection.sendFrame(requestId === undefined ? reply : { ...reply, request_id: requestId }),
+      fail: (error: unknown) => this.refuse(error, requestId),
+    }
+    try {
+      const handler = this.handlers[frame.type] as (ctx: FrameContext, frame: ClientFrame) => Promise<void> | void
+      await handler(ctx, frame)
+    } catch (error) {
+      ctx.fail(error)
+    }
+  }
+
+  private refuse(error: unknown, requestId: Parsed['requestId']): void {
+    const known = isHubError(error)
+    if (!known) this.options.log.error({ err: error, agent_id: this.connection.agentId }, 'frame handling failed')
+    const code = known ? error.code : 'INTERNAL_ERROR'
+    this.options.metrics.frameErrors.inc({ code })
+    this.connection.sendFrame({
+      type: 'error',
+      code,
+      message: known ? error.message : 'Internal error',
+      ...(requestId !== undefined ? { request_id: requestId } : {}),
+    })
+    // The hub's own failures are not held against the client.
+    if (known && !this.spendErrorToken()) {
+      this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')
+    }
+  }
+
+  private spendErrorToken(): boolean {
+    const now = Date.now()
+    this.errorTokens = Math.min(ERROR_BURST, this.errorTokens + ((now - this.refilledAt) / 1000) * ERROR_REFILL_PER_SECOND)
+    this.refilledAt = now
+    this.errorTokens -= 1
+    return this.errorTokens >= 0
+  }
+}

@@ -1,0 +1,67 @@
+// What the hub does with each kind of client frame. Handlers run in frame order per connection;
+// a chat_message handler returns once the message is queued, and its ack follows at commit.
+import type { Chat } from '../chat/index.js'
+import { asAgent, type Origin } from '../chat/notifier.js'
+import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
+import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
+import type { Store } from '../store/index.js'
+import { toService } from '../store/mappers.js'
+import type { Connection } from './connection.js'
+
+export interface FrameContext {
+  connection: Connection
+  origin: Origin
+  reply(frame: HubFrame): void
+  fail(error: unknown): void
+}
+
+type Handler<T extends ClientFrameType> = (ctx: FrameContext, frame: ClientFrameOf<T>) => Promise<void> | void
+export type Handlers = { [T in ClientFrameType]: Handler<T> }
+
+export function createHandlers(store: Store, chat: Chat): Handlers {
+  const { lifecycle, messaging } = chat
+  return {
+    register_service: async (ctx, frame) => {
+      const service = await store.services.register(ctx.connection.agentId, frame.service_id, frame.description)
+      ctx.reply({ type: 'register_service', ...toService(service) })
+    },
+    chat_request: async (ctx, frame) => {
+      await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
+    },
+    chat_accept: async (ctx, frame) => {
+      await lifecycle.accept(asAgent(ctx.connection.agentId), frame, ctx.origin)
+    },
+    chat_reject: async (ctx, frame) => {
+      await lifecycle.reject(asAgent(ctx.connection.agentId), frame, frame.reason, ctx.origin)
+    },
+    chat_message: async (ctx, frame) => {
+      const sender = ctx.connection.agentId
+      const channelId = await messaging.channelFor(sender, frame)
+      messaging
+        .submit(sender, channelId, frame, ({ message, duplicate }) =>
+          ctx.reply({
+            type: 'ack',
+            message_id: message.message_id,
+            channel_id: message.channel_id,
+            seq: message.seq,
+            timestamp: message.timestamp,
+            ...(message.client_msg_id !== undefined ? { client_msg_id: message.client_msg_id } : {}),
+            ...(duplicate ? { duplicate } : {}),
+          }),
+        )
+        .catch((error: unknown) => ctx.fail(error))
+    },
+    chat_end: async (ctx, frame) => {
+      await lifecycle.end(asAgent(ctx.connection.agentId), frame.channel_id, frame.reason, ctx.origin)
+    },
+    chat_history: async (ctx, frame) => {
+      const page = await messaging.history(asAgent(ctx.connection.agentId), {
+        ...frame,
+        limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
+      })
+      ctx.reply({ type: 'chat_history', ...page })
+    },
+    ping: (ctx) => ctx.reply({ type: 'pong', server_time: new Date().toISOString() }),
+    pong: () => undefined,
+  }
+}

@@ -1,0 +1,60 @@
+// The real-time hub as a Fastify plugin: the router of connected agents, the chat layer wired to
+// it, and the GET /ws endpoint. On shutdown it finishes storing (and acking) what it received,
+// then closes every socket with 1001.
+import fp from 'fastify-plugin'
+import websocket from '@fastify/websocket'
+import { createChat, type Chat } from '../chat/index.js'
+import { CloseCode } from '../protocol/close-codes.js'
+import { Router } from './router.js'
+import { wsRoute } from './ws-route.js'
+
+export interface Hub {
+  router: Router
+  chat: Chat
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: Hub
+  }
+}
+
+export interface HubPluginOptions {
+  maxFrameBytes: number
+}
+
+/** Frames up to this multiple of the limit get an error frame; larger ones close the socket (1009). */
+const HARD_LIMIT_FACTOR = 4
+/** How long a closing socket may take to complete the close handshake at shutdown. */
+const CLOSE_GRACE_MS = 2000
+
+export const hubPlugin = fp<HubPluginOptions>(
+  async (app, options) => {
+    const { store, metrics } = app
+    const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
+    store.writer.onCommitted((batch) => router.deliver(batch))
+    const hub: Hub = { router, chat: createChat(store, router) }
+    app.decorate('hub', hub)
+
+    await app.register(websocket, {
+      options: { maxPayload: options.maxFrameBytes * HARD_LIMIT_FACTOR },
+      preClose: async () => {
+        await store.writer.drain()
+        const connections = router.all()
+        for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'hub shutting down')
+        // A peer that stopped reading never completes the close handshake: do not wait for it.
+        await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))
+        for (const connection of connections) connection.terminate()
+        app.websocketServer.close()
+      },
+      // A client breaking the protocol at the socket level (oversized frame, bad framing) is
+      // the client's problem: a warning, and the socket goes.
+      errorHandler: (error, socket, request) => {
+        request.log.warn({ err: error }, 'socket error')
+        socket.terminate()
+      },
+    })
+    await app.register(wsRoute, { maxFrameBytes: options.maxFrameBytes })
+  },
+  { name: 'hub', dependencies: ['store', 'metrics'] },
+)

@@ -1,0 +1,71 @@
+// GET /ws: identifies the agent at upgrade (refusing with an HTTP error, not a closed socket),
+// then greets it, replays what it missed and serves its frames.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { Errors } from '../errors.js'
+import { AgentId } from '../protocol/shapes.js'
+import { Connection } from './connection.js'
+import { FrameDispatcher } from './dispatcher.js'
+import { createHandlers } from './handlers.js'
+import { replayBacklog } from './replay.js'
+
+export const PROTOCOL_VERSION = 1
+
+const WsQuery = Type.Object({
+  agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
+  api_key: Type.Optional(Type.String({ description: 'The agent credential, if not sent as a Bearer token.' })),
+})
+
+export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = async (app, options) => {
+  const { store, metrics, hub } = app
+  const handlers = createHandlers(store, hub.chat)
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true, querystring: WsQuery },
+      preValidation: async (request) => {
+        const agentId = request.query.agent_id
+        if (agentId === undefined || agentId === '') {
+          throw new Errors.Unauthorized('The agent_id query parameter names the connecting agent')
+        }
+        if (!Value.Check(AgentId, agentId)) {
+          throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
+        }
+        // The agent exists (for GET /agents) before its welcome frame.
+        await store.agents.touch(agentId)
+      },
+    },
+    (socket, request) => {
+      const agentId = request.query.agent_id as string
+      const connection = new Connection(agentId, socket)
+      const dispatcher = new FrameDispatcher(connection, handlers, {
+        maxFrameBytes: options.maxFrameBytes,
+        log: request.log,
+        metrics,
+      })
+      socket.on('message', (data) => dispatcher.receive(data))
+      socket.on('close', () => {
+        hub.router.remove(connection)
+        metrics.connections.dec()
+        store.agents.touch(agentId).catch((error: unknown) => request.log.warn({ err: error }, 'last-seen update failed'))
+      })
+
+      hub.router.add(connection)
+      metrics.connections.inc()
+      connection.sendFrame({
+        type: 'welcome',
+        agent_id: agentId,
+        protocol: PROTOCOL_VERSION,
+        server_time: new Date().toISOString(),
+        max_frame_bytes: options.maxFrameBytes,
+      })
+      replayBacklog(connection, store, hub.router).catch((error: unknown) => {
+        request.log.error({ err: error, agent_id: agentId }, 'replay failed')
+        connection.goLive()
+      })
+    },
+  )
+}

@@ -1,0 +1,45 @@
+// One JSON error shape for every REST failure: {error: {code, message}} with the right status.
+// Failures of the hub itself are logged with the request and shown to clients as a bare 500.
+import fp from 'fastify-plugin'
+import type { FastifyError } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { isHubError } from '../errors.js'
+
+export const ErrorResponse = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { description: 'Every error has this shape.' },
+)
+
+/** Codes for Fastify's own errors, by status. */
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+}
+
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.validation || error.code === 'FST_ERR_VALIDATION') {
+        return reply.status(400).send({ error: { code: 'INVALID_REQUEST', message: error.message } })
+      }
+      const status = error.statusCode ?? 500
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed')
+        return reply.status(500).send({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } })
+      }
+      const code = isHubError(error) && !error.code.startsWith('FST_') ? error.code : (CODES_BY_STATUS[status] ?? 'BAD_REQUEST')
+      return reply.status(status).send({ error: { code, message: error.message } })
+    })
+    app.setNotFoundHandler((request, reply) =>
+      reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
+    )
+  },
+  { name: 'errors' },
+)

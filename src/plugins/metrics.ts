@@ -1,0 +1,73 @@
+// Prometheus metrics of this hub instance (one registry per app, so tests can run several),
+// served as text at GET /metrics.
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface HubMetrics {
+  registry: Registry
+  connections: Gauge
+  framesReceived: Counter<'type'>
+  frameErrors: Counter<'code'>
+  messagesStored: Counter
+  messagesDelivered: Counter
+  batchSize: Histogram
+  batchSeconds: Histogram
+}
+
+export function createMetrics(): HubMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  return {
+    registry,
+    connections: new Gauge({ name: 'hub_connections', help: 'Open /ws connections.', registers }),
+    framesReceived: new Counter({
+      name: 'hub_frames_received_total',
+      help: 'Valid /ws frames received, by type.',
+      labelNames: ['type'],
+      registers,
+    }),
+    frameErrors: new Counter({
+      name: 'hub_frame_errors_total',
+      help: 'Error frames sent, by code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    messagesStored: new Counter({ name: 'hub_messages_stored_total', help: 'Messages committed.', registers }),
+    messagesDelivered: new Counter({
+      name: 'hub_messages_delivered_total',
+      help: 'Messages written to a recipient socket.',
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'hub_store_batch_messages',
+      help: 'Messages per group-commit transaction.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'hub_store_batch_seconds',
+      help: 'Duration of group-commit transactions.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: HubMetrics
+  }
+}
+
+export const metricsPlugin = fp(
+  async (app) => {
+    const metrics = createMetrics()
+    app.decorate('metrics', metrics)
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(metrics.registry.contentType)
+      return metrics.registry.metrics()
+    })
+  },
+  { name: 'metrics' },
+)

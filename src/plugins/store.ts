@@ -1,0 +1,34 @@
+// The database as a Fastify plugin: opened (and migrated) at registration, drained and closed
+// when the app closes.
+import fp from 'fastify-plugin'
+import { openStore, type Store } from '../store/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store
+  }
+}
+
+export interface StorePluginOptions {
+  databaseUrl: string
+  maxBatch: number
+}
+
+export const storePlugin = fp<StorePluginOptions>(
+  async (app, options) => {
+    const store = await openStore({
+      databaseUrl: options.databaseUrl,
+      maxBatch: options.maxBatch,
+      onBatch: (size, seconds) => {
+        app.metrics.batchSize.observe(size)
+        app.metrics.batchSeconds.observe(seconds)
+      },
+      onError: (error) => app.log.error({ err: error }, 'store background write failed'),
+    })
+    store.writer.onCommitted((batch) => app.metrics.messagesStored.inc(batch.length))
+    if (store.database.migrated.length > 0) app.log.info({ migrations: store.database.migrated }, 'database migrated')
+    app.decorate('store', store)
+    app.addHook('onClose', () => store.close())
+  },
+  { name: 'store', dependencies: ['metrics'] },
+)

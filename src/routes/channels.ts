@@ -1,0 +1,142 @@
+// REST for channels: list, open, read, history, send as an agent, and end. Sends and ends reach
+// connected agents over /ws live, exactly as if an agent had sent the frame.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ADMIN, asAgent } from '../chat/index.js'
+import { assertMember } from '../chat/access.js'
+import { toChannel } from '../store/mappers.js'
+import {
+  AgentId,
+  Channel,
+  ChannelId,
+  ChannelStatus,
+  ClientMsgId,
+  Content,
+  HistoryLimit,
+  HistoryPage,
+  Message,
+  Metadata,
+  Reason,
+  Seq,
+  ServiceId,
+} from '../protocol/shapes.js'
+import { Cursor, ListLimit, NextCursor, errors } from './common.js'
+
+const Params = Type.Object({ id: ChannelId })
+const tags = ['channels']
+
+export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store } = app
+  const { lifecycle, messaging } = app.hub.chat
+
+  app.get(
+    '/channels',
+    {
+      schema: {
+        tags,
+        summary: 'List channels, newest last, filtered by agent, service or status',
+        querystring: Type.Object({
+          agent_id: Type.Optional(AgentId),
+          service_id: Type.Optional(ServiceId),
+          status: Type.Optional(ChannelStatus),
+          limit: ListLimit,
+          cursor: Type.Optional(Cursor),
+        }),
+        response: { 200: Type.Object({ channels: Type.Array(Channel), next_cursor: NextCursor }), ...errors(400) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, agent_id: agentId, service_id: serviceId, status } = request.query
+      const page = await store.channels.list({ agentId, serviceId, status }, limit, cursor)
+      return { channels: page.items.map(toChannel), next_cursor: page.next_cursor }
+    },
+  )
+
+  app.post(
+    '/channels',
+    {
+      schema: {
+        tags,
+        summary: 'Open an active channel between a provider and a consumer, or return the one they have',
+        description: 'Both agents receive chat_accept over /ws when a channel is created.',
+        body: Type.Object({ provider_id: AgentId, consumer_id: AgentId, service_id: Type.Optional(ServiceId) }),
+        response: { 200: Channel, 201: Channel, ...errors(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { provider_id: providerId, consumer_id: consumerId, service_id: serviceId } = request.body
+      const { channel, created } = await lifecycle.open(providerId, consumerId, serviceId ?? null)
+      return reply.status(created ? 201 : 200).send(toChannel(channel))
+    },
+  )
+
+  app.get(
+    '/channels/:id',
+    { schema: { tags, summary: 'Read a channel', params: Params, response: { 200: Channel, ...errors(404) } } },
+    async (request) => toChannel(assertMember(ADMIN, await store.channels.get(request.params.id), request.params.id)),
+  )
+
+  app.get(
+    '/channels/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Read history, oldest first within the page',
+        description:
+          'Without a cursor: the newest `limit` messages. `before_seq`: the page just before that seq. `after_seq`: the page just after it.',
+        params: Params,
+        querystring: Type.Object({
+          limit: HistoryLimit,
+          before_seq: Type.Optional(Seq),
+          after_seq: Type.Optional(Seq),
+        }),
+        response: { 200: HistoryPage, ...errors(400, 404) },
+      },
+    },
+    async (request) => messaging.history(ADMIN, { channel_id: request.params.id, ...request.query }),
+  )
+
+  app.post(
+    '/channels/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Send a message as an agent of the channel',
+        description: 'Answers once the message is stored; the other agent receives it over /ws. A repeated client_msg_id returns the original message with status 200.',
+        params: Params,
+        body: Type.Object({
+          sender_id: AgentId,
+          content: Content,
+          metadata: Type.Optional(Metadata),
+          client_msg_id: Type.Optional(ClientMsgId),
+        }),
+        response: { 200: Message, 201: Message, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { sender_id: senderId, ...input } = request.body
+      const stored = await messaging.send(senderId, { ...input, channel_id: request.params.id })
+      return reply.status(stored.duplicate ? 200 : 201).send(stored.message)
+    },
+  )
+
+  app.post(
+    '/channels/:id/end',
+    {
+      schema: {
+        tags,
+        summary: 'End an active channel',
+        description:
+          'Both agents receive chat_end over /ws. With ended_by, the channel is ended as that agent (who must belong to it). The body may be omitted.',
+        params: Params,
+        body: Type.Object({ reason: Type.Optional(Reason), ended_by: Type.Optional(AgentId) }),
+        response: { 200: Channel, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { ended_by: endedBy, reason } = request.body
+      const channel = await lifecycle.end(endedBy ? asAgent(endedBy) : ADMIN, request.params.id, reason)
+      return toChannel(channel)
+    },
+  )
+}
