@@ -1,0 +1,149 @@
+// The machinery under ChatClient: one agent's session with the hub. It wires Connection
+// (socket life cycle, reconnects), PendingRequests (request/reply, what survives a
+// reconnect) and Inbox (exactly-once delivery) together, and turns hub frames into settled
+// promises and typed events. Events fire for every state change a frame reports, including
+// this client's own (its accept, its end), so one listener sees the whole story.
+// The `socketForTesting` symbol is a test hook, deliberately not exported from index.ts: it
+// hands out the live socket so tests can pause or cut it the way a network failure would.
+import { EventEmitter } from 'node:events'
+import type WebSocket from 'ws'
+import type { ClientFrame, HubFrame, WelcomeFrame } from '../protocol/frames.js'
+import { createBackoff } from './backoff.js'
+import { Connection } from './connection.js'
+import { ChatHubError, ClientErrorCode } from './errors.js'
+import { socketUrl } from './hub-url.js'
+import { Inbox } from './inbox.js'
+import { PendingRequests, type RetryPolicy } from './pending-requests.js'
+import type { ChatClientEvents, ChatClientOptions, ConnectionState, Message, Payload } from './types.js'
+
+const HISTORY_PAGE = 500
+
+export const socketForTesting = Symbol('claw-chat-hub.socketForTesting')
+
+export class ChatSession extends EventEmitter<ChatClientEvents> {
+  readonly agentId: string
+  protected readonly connection: Connection
+  protected readonly pending: PendingRequests
+  protected readonly inbox: Inbox
+  private readonly requestTimeoutMs: number
+
+  constructor(options: ChatClientOptions) {
+    super()
+    if (!options.agentId) throw new ChatHubError(ClientErrorCode.INVALID_ARGUMENT, 'agentId is required')
+    this.agentId = options.agentId
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+    const reconnect = options.reconnect ?? true
+    const socket = {
+      url: socketUrl(options.hubUrl, options.agentId),
+      apiKey: options.apiKey,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      heartbeatMs: options.heartbeatMs ?? 30_000,
+    }
+    const backoff = reconnect === false ? undefined : createBackoff(reconnect === true ? {} : reconnect)
+    this.connection = new Connection(socket, backoff, {
+      open: (welcome, reconnected) => this.onOpen(welcome, reconnected),
+      frame: (frame) => this.guard(() => this.onFrame(frame)),
+      lost: (code, reason, willReconnect, error) => this.onLost(code, reason, willReconnect, error),
+      reconnecting: (attempt, delayMs) => this.guard(() => this.emit('reconnecting', { attempt, delayMs })),
+    })
+    this.pending = new PendingRequests((frame) => this.connection.send(frame))
+    this.inbox = new Inbox(
+      this.agentId,
+      async (channelId, afterSeq) => {
+        const frame: ClientFrame = { type: 'chat_history', channel_id: channelId, after_seq: afterSeq, limit: HISTORY_PAGE }
+        return payload(await this.request(frame, ['chat_history'], 'resend'))
+      },
+      (error, message) => this.reportListenerError(error, message),
+    )
+  }
+
+  /** 'idle' before connect(), 'open', 'reconnecting' while restoring a lost connection, 'closed' after. */
+  get state(): ConnectionState {
+    return this.connection.state
+  }
+
+  get [socketForTesting](): WebSocket | undefined {
+    return this.connection.socketForTesting
+  }
+
+  protected request<K extends HubFrame['type']>(
+    frame: ClientFrame,
+    replies: readonly K[],
+    retry: RetryPolicy,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<Extract<HubFrame, { type: K }>> {
+    if (this.state === 'idle' || this.state === 'closed') {
+      const error = new ChatHubError(ClientErrorCode.NOT_CONNECTED, `cannot send ${frame.type}: not connected, call connect() first`)
+      return Promise.reject(error)
+    }
+    return this.pending.request(frame, replies, retry, timeoutMs)
+  }
+
+  private onOpen(welcome: WelcomeFrame, reconnected: boolean): void {
+    this.pending.flush()
+    this.guard(() => this.emit('connected', { welcome: payload(welcome), reconnected }))
+    void this.inbox.catchUp()
+  }
+
+  private onFrame(frame: HubFrame): void {
+    const answered = this.pending.settle(frame)
+    switch (frame.type) {
+      case 'error':
+        if (!answered) this.emit('hub_error', new ChatHubError(frame.code, frame.message))
+        break
+      case 'chat_message':
+        this.inbox.receive(payload(frame))
+        break
+      case 'ack':
+        this.inbox.acked(frame.channel_id, frame.seq)
+        break
+      case 'chat_request':
+        this.emit('chat_request', payload(frame))
+        break
+      case 'chat_accept':
+        this.inbox.channelSeen(frame.channel_id, frame.last_seq)
+        this.emit('chat_accept', payload(frame))
+        break
+      case 'chat_reject':
+        this.inbox.channelEnded(frame.channel_id)
+        this.emit('chat_reject', payload(frame))
+        break
+      case 'chat_end':
+        this.inbox.channelEnded(frame.channel_id)
+        this.emit('chat_end', payload(frame))
+        break
+    }
+  }
+
+  private onLost(code: number, reason: string, willReconnect: boolean, error?: ChatHubError): void {
+    this.pending.connectionLost()
+    if (!willReconnect) {
+      const why = error ?? new ChatHubError(ClientErrorCode.CONNECTION_LOST, `connection lost: ${code} ${reason}`)
+      this.pending.failAll(why)
+      this.inbox.endStreams(why)
+    }
+    this.guard(() => this.emit('disconnected', { code, reason, willReconnect, ...(error ? { error } : {}) }))
+  }
+
+  /** A throwing event listener must not take the socket's frame loop down with it. */
+  private guard(run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      this.reportListenerError(error)
+    }
+  }
+
+  private reportListenerError(error: unknown, message?: Message): void {
+    if (this.listenerCount('listener_error') > 0) this.emit('listener_error', error, message)
+    else console.error('claw-chat-hub client: a listener threw', error)
+  }
+}
+
+/** A frame's content without its envelope, as the public API hands it out. */
+export function payload<F extends { type: string; request_id?: unknown }>(frame: F): Payload<F> {
+  const copy: Record<string, unknown> = { ...frame }
+  delete copy.type
+  delete copy.request_id
+  return copy as Payload<F>
+}

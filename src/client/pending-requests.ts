@@ -1,0 +1,126 @@
+// Requests waiting for their reply, keyed by the `request_id` this client stamps on them.
+// Reconnect policy lives here, per request:
+// - 'resend' requests (chat_message with its client_msg_id, chat_history, register_service)
+//   are idempotent at the hub, so one written to a socket that then dropped is written
+//   again, unchanged, on the next connection; a duplicate send comes back as the original ack.
+// - 'fail' requests (chat_request, chat_accept, chat_reject, chat_end) change channel state
+//   and are not safe to repeat: if the socket drops after one was written, it rejects with
+//   CONNECTION_LOST, since the hub may or may not have applied it (the matching chat_* event
+//   tells the caller if it did).
+// Requests made while reconnecting were never written anywhere; they wait and go out first
+// thing on the next connection, in the order they were made.
+import type { ClientFrame, HubFrame } from '../protocol/frames.js'
+import { ChatHubError, ClientErrorCode } from './errors.js'
+
+export type RetryPolicy = 'resend' | 'fail'
+type HubType = HubFrame['type']
+
+interface Pending {
+  type: ClientFrame['type']
+  /** Serialized once, so a re-send is byte-for-byte the original (same request_id, same client_msg_id). */
+  data: string
+  replies: readonly HubType[]
+  retry: RetryPolicy
+  written: boolean
+  timer: NodeJS.Timeout | undefined
+  resolve(frame: HubFrame): void
+  reject(error: Error): void
+}
+
+export class PendingRequests {
+  private readonly pending = new Map<string, Pending>()
+  private counter = 0
+
+  /** `write` returns false when there is no open socket right now. */
+  constructor(private readonly write: (data: string) => boolean) {}
+
+  request<K extends HubType>(
+    frame: ClientFrame,
+    replies: readonly K[],
+    retry: RetryPolicy,
+    timeoutMs: number,
+  ): Promise<Extract<HubFrame, { type: K }>> {
+    const requestId = `c${++this.counter}`
+    return new Promise((resolve, reject) => {
+      let data: string
+      try {
+        data = JSON.stringify({ ...frame, request_id: requestId })
+      } catch (error) {
+        reject(new ChatHubError(ClientErrorCode.INVALID_ARGUMENT, `${frame.type} cannot be serialized`, { cause: error }))
+        return
+      }
+      const entry: Pending = {
+        type: frame.type,
+        data,
+        replies,
+        retry,
+        written: false,
+        timer: undefined,
+        resolve: resolve as (frame: HubFrame) => void,
+        reject,
+      }
+      if (timeoutMs > 0) {
+        entry.timer = setTimeout(() => {
+          this.pending.delete(requestId)
+          reject(new ChatHubError(ClientErrorCode.TIMEOUT, `no reply to ${frame.type} within ${timeoutMs} ms`))
+        }, timeoutMs)
+      }
+      this.pending.set(requestId, entry)
+      entry.written = this.write(data)
+    })
+  }
+
+  /** Settles the request a hub frame answers; false when it answers none of ours. */
+  settle(frame: HubFrame): boolean {
+    if (frame.request_id === undefined) return false
+    const id = String(frame.request_id)
+    const entry = this.pending.get(id)
+    if (entry === undefined) return false
+    if (frame.type === 'error') {
+      this.finish(id, entry)
+      entry.reject(new ChatHubError(frame.code, frame.message))
+      return true
+    }
+    if (!entry.replies.includes(frame.type)) return false
+    this.finish(id, entry)
+    entry.resolve(frame)
+    return true
+  }
+
+  /** The socket dropped: whatever it carried either gets another go or fails now. */
+  connectionLost(): void {
+    for (const [id, entry] of this.pending) {
+      if (!entry.written) continue
+      if (entry.retry === 'resend') {
+        entry.written = false
+      } else {
+        this.finish(id, entry)
+        entry.reject(
+          new ChatHubError(
+            ClientErrorCode.CONNECTION_LOST,
+            `connection lost after ${entry.type} was sent; the hub may or may not have applied it`,
+          ),
+        )
+      }
+    }
+  }
+
+  /** A socket is open: send everything not yet written to it, oldest first. */
+  flush(): void {
+    for (const entry of this.pending.values()) {
+      if (!entry.written) entry.written = this.write(entry.data)
+    }
+  }
+
+  failAll(error: ChatHubError): void {
+    for (const [id, entry] of this.pending) {
+      this.finish(id, entry)
+      entry.reject(error)
+    }
+  }
+
+  private finish(id: string, entry: Pending): void {
+    clearTimeout(entry.timer)
+    this.pending.delete(id)
+  }
+}
