@@ -1,0 +1,47 @@
+// A fresh, empty database for one test: a temporary SQLite file, or — with
+// HUB_TEST_DATABASE=postgres — a new database on the local PostgreSQL server, dropped afterwards.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+export interface TempDatabase {
+  url: string
+  remove: () => Promise<void>
+}
+
+export const testDatabaseKind = (): 'sqlite' | 'postgres' =>
+  process.env.HUB_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'
+
+/** Where tests create and drop their Postgres databases. */
+const POSTGRES_ADMIN_URL = process.env.HUB_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+
+export function tempSqliteUrl(): { url: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'claw-hub-'))
+  return { url: `file:${join(dir, 'hub.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export async function tempPostgresUrl(): Promise<TempDatabase> {
+  const name = `hub_test_${randomBytes(6).toString('hex')}`
+  await admin(`CREATE DATABASE "${name}"`)
+  const url = new URL(POSTGRES_ADMIN_URL)
+  url.pathname = `/${name}`
+  return { url: url.toString(), remove: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) }
+}
+
+export async function tempDatabase(): Promise<TempDatabase> {
+  if (testDatabaseKind() === 'postgres') return tempPostgresUrl()
+  const sqlite = tempSqliteUrl()
+  return { url: sqlite.url, remove: () => Promise.resolve(sqlite.remove()) }
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}

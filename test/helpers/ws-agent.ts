@@ -1,0 +1,83 @@
+// A raw WebSocket agent for protocol tests: sends frames as written and waits for the frames
+// it expects, with nothing of the ChatClient in between.
+import WebSocket from 'ws'
+
+export type Frame = Record<string, unknown> & { type: string }
+
+export class WsAgent {
+  readonly frames: Frame[] = []
+  private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = []
+  closed: { code: number; reason: string } | undefined
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString('utf8')) as Frame
+      this.frames.push(frame)
+      this.waiters = this.waiters.filter((waiter) => (waiter.match(frame) ? (waiter.resolve(frame), false) : true))
+    })
+    socket.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }))
+  }
+
+  /** Connects as agent_id and waits for the welcome frame. */
+  static async connect(wsUrl: string, agentId: string, query = ''): Promise<WsAgent> {
+    const socket = new WebSocket(`${wsUrl}/ws?agent_id=${encodeURIComponent(agentId)}${query}`)
+    const agent = new WsAgent(socket)
+    await agent.next('welcome')
+    return agent
+  }
+
+  send(frame: Record<string, unknown> | string): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** The first frame received (from now on, or already) that matches. */
+  next(type: string, where: (frame: Frame) => boolean = () => true, timeoutMs = 10_000): Promise<Frame> {
+    const match = (frame: Frame) => frame.type === type && where(frame)
+    const seen = this.frames.find(match)
+    if (seen) {
+      this.frames.splice(this.frames.indexOf(seen), 1)
+      return Promise.resolve(seen)
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms`)), timeoutMs)
+      this.waiters.push({
+        match,
+        resolve: (frame) => {
+          clearTimeout(timer)
+          this.frames.splice(this.frames.indexOf(frame), 1)
+          resolve(frame)
+        },
+      })
+    })
+  }
+
+  /** Sends a frame with a request_id and waits for the reply of the given type (or an error). */
+  async request(frame: Record<string, unknown>, replyType: string): Promise<Frame> {
+    const requestId = `r${Math.random().toString(36).slice(2)}`
+    this.send({ ...frame, request_id: requestId })
+    const reply = await Promise.race([
+      this.next(replyType, (f) => f.request_id === requestId),
+      this.next('error', (f) => f.request_id === requestId),
+    ])
+    return reply
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return
+    await new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve())
+      this.socket.close()
+    })
+  }
+
+  /** Waits for the hub to close this socket. */
+  waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('socket not closed')), timeoutMs)
+      this.socket.once('close', (code, reason) => {
+        clearTimeout(timer)
+        resolve({ code, reason: reason.toString() })
+      })
+    })
+  }
+}
