@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+// HUB_TEST_DATABASE=postgres runs the suite against PostgreSQL (see test/helpers/database.ts).
+const database = process.env.HUB_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'
+
 export default defineConfig({
   resolve: {
     alias: { 'claw-chat-hub/client': fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
@@ -11,5 +14,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // CI adds a JSON report per database, summed up by .ci/run.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: `.ci/results-${database}.json` },
   },
 })

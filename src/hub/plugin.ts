@@ -5,12 +5,15 @@ import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import { createChat, type Chat } from '../chat/index.js'
 import { CloseCode } from '../protocol/close-codes.js'
+import { TaskSet } from '../lib/task-set.js'
 import { Router } from './router.js'
 import { wsRoute } from './ws-route.js'
 
 export interface Hub {
   router: Router
   chat: Chat
+  /** Per-connection work (replay, last-seen updates) that shutdown waits for. */
+  tasks: TaskSet
 }
 
 declare module 'fastify' {
@@ -33,7 +36,7 @@ export const hubPlugin = fp<HubPluginOptions>(
     const { store, metrics } = app
     const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
     store.writer.onCommitted((batch) => router.deliver(batch))
-    const hub: Hub = { router, chat: createChat(store, router) }
+    const hub: Hub = { router, chat: createChat(store, router), tasks: new TaskSet() }
     app.decorate('hub', hub)
 
     await app.register(websocket, {
@@ -46,6 +49,7 @@ export const hubPlugin = fp<HubPluginOptions>(
         await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))
         for (const connection of connections) connection.terminate()
         app.websocketServer.close()
+        await hub.tasks.settled()
       },
       // A client breaking the protocol at the socket level (oversized frame, bad framing) is
       // the client's problem: a warning, and the socket goes.

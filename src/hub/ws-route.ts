@@ -50,7 +50,10 @@ export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = asy
       socket.on('close', () => {
         hub.router.remove(connection)
         metrics.connections.dec()
-        store.agents.touch(agentId).catch((error: unknown) => request.log.warn({ err: error }, 'last-seen update failed'))
+        hub.tasks.run(
+          () => store.agents.touch(agentId),
+          (error) => request.log.warn({ err: error, agent_id: agentId }, 'last-seen update failed'),
+        )
       })
 
       hub.router.add(connection)
@@ -62,10 +65,10 @@ export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = asy
         server_time: new Date().toISOString(),
         max_frame_bytes: options.maxFrameBytes,
       })
-      replayBacklog(connection, store, hub.router).catch((error: unknown) => {
-        request.log.error({ err: error, agent_id: agentId }, 'replay failed')
-        connection.goLive()
-      })
+      hub.tasks.run(
+        () => replayBacklog(connection, store, hub.router),
+        (error) => request.log.error({ err: error, agent_id: agentId }, 'replay failed'),
+      )
     },
   )
 }

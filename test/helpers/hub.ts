@@ -1,11 +1,12 @@
-// Starts a real hub on 127.0.0.1 (port 0) with a fresh SQLite database, for tests that need
-// real sockets. close() shuts it down and removes the database.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// Builds or starts a real hub on a fresh database (SQLite, or Postgres with
+// HUB_TEST_DATABASE=postgres), for app.inject() tests and for tests over real sockets on
+// 127.0.0.1. close() shuts it down and drops the database.
 import type { AddressInfo } from 'node:net'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { tempDatabase } from './database.js'
+
+export { tempSqliteUrl, tempDatabase } from './database.js'
 
 export interface TestHub {
   app: App
@@ -21,14 +22,9 @@ export interface HubOptions {
   databaseUrl?: string
 }
 
-export function tempSqliteUrl(): { url: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'claw-hub-'))
-  return { url: `file:${join(dir, 'hub.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) }
-}
-
-/** A built (not listening) app on a fresh SQLite database, for app.inject() tests. */
+/** A built (not listening) app on a fresh database, for app.inject() tests. */
 export async function buildTestApp(options: HubOptions = {}): Promise<{ app: App; close: () => Promise<void> }> {
-  const temp = options.databaseUrl ? undefined : tempSqliteUrl()
+  const temp = options.databaseUrl ? undefined : await tempDatabase()
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl ?? temp?.url,
     LOG_LEVEL: 'error',
@@ -40,13 +36,13 @@ export async function buildTestApp(options: HubOptions = {}): Promise<{ app: App
     app,
     close: async () => {
       await app.close()
-      temp?.remove()
+      await temp?.remove()
     },
   }
 }
 
 export async function startHub(options: HubOptions = {}): Promise<TestHub> {
-  const temp = options.databaseUrl ? undefined : tempSqliteUrl()
+  const temp = options.databaseUrl ? undefined : await tempDatabase()
   const databaseUrl = options.databaseUrl ?? (temp as { url: string }).url
   const { app, close } = await buildTestApp({ ...options, databaseUrl })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -58,7 +54,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
     databaseUrl,
     close: async () => {
       await close()
-      temp?.remove()
+      await temp?.remove()
     },
   }
 }

@@ -1,19 +1,19 @@
-// The group-commit writer on a real SQLite file: gapless per-channel seqs under concurrency,
+// The group-commit writer on a real database (SQLite, or Postgres with HUB_TEST_DATABASE=postgres): gapless per-channel seqs under concurrency,
 // real batching, client_msg_id idempotency inside and across batches, per-message refusals in a
 // mixed batch, drain(), and what the commit listener is told.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store, type StoredMessage } from '../../src/store/index.js'
 import type { MessageDraft } from '../../src/store/message-writer.js'
-import { tempSqliteUrl } from '../helpers/hub.js'
+import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 
 const MAX_BATCH = 100
 let store: Store
-let temp: ReturnType<typeof tempSqliteUrl>
+let temp: TempDatabase
 let batches: number[]
 let backgroundErrors: unknown[]
 
 beforeEach(async () => {
-  temp = tempSqliteUrl()
+  temp = await tempDatabase()
   batches = []
   backgroundErrors = []
   store = await openStore({
@@ -25,7 +25,7 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   await store.close()
-  temp.remove()
+  await temp.remove()
   expect(backgroundErrors).toEqual([])
 })
 
