@@ -19,6 +19,7 @@ export const Errors = {
   ServiceTaken: named('SERVICE_TAKEN', 'Service %s is registered by another provider', 409),
   ChannelNotActive: named('CHANNEL_NOT_ACTIVE', 'Channel %s is %s, not active', 409),
   ChannelNotPending: named('CHANNEL_NOT_PENDING', 'Channel %s is %s, not pending', 409),
+  InvalidState: named('INVALID_STATE', '%s', 409),
   Unavailable: named('UNAVAILABLE', '%s', 503),
   Internal: named('INTERNAL_ERROR', 'Internal error', 500),
 } satisfies Record<string, FastifyErrorConstructor>
@@ -28,12 +29,9 @@ export interface HubError extends Error {
   statusCode: number
 }
 
-/** True for errors the hub raised on purpose (safe to show to clients). */
+const HUB_CODES = new Set<unknown>(Object.values(Errors).map((E) => new E().code))
+
+/** True for errors the hub raised on purpose (safe to show to clients, whatever their status). */
 export function isHubError(error: unknown): error is HubError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<HubError>).code === 'string' &&
-    typeof (error as Partial<HubError>).statusCode === 'number' &&
-    (error as HubError).statusCode < 500
-  )
+  return error instanceof Error && HUB_CODES.has((error as Partial<HubError>).code)
 }

@@ -30,12 +30,12 @@ export const errorsPlugin = fp(
         return reply.status(400).send({ error: { code: 'INVALID_REQUEST', message: error.message } })
       }
       const status = error.statusCode ?? 500
+      if (isHubError(error)) return reply.status(status).send({ error: { code: error.code, message: error.message } })
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed')
         return reply.status(500).send({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } })
       }
-      const code = isHubError(error) && !error.code.startsWith('FST_') ? error.code : (CODES_BY_STATUS[status] ?? 'BAD_REQUEST')
-      return reply.status(status).send({ error: { code, message: error.message } })
+      return reply.status(status).send({ error: { code: CODES_BY_STATUS[status] ?? 'BAD_REQUEST', message: error.message } })
     })
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
