@@ -28,7 +28,11 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(metricsPlugin)
   await app.register(swaggerPlugin)
   await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
-  await app.register(hubPlugin, { maxFrameBytes: config.MAX_FRAME_BYTES })
+  await app.register(hubPlugin, {
+    maxFrameBytes: config.MAX_FRAME_BYTES,
+    maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+  })
 
   await app.register(healthRoutes)
   await app.register(channelRoutes)

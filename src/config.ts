@@ -21,6 +21,16 @@ const ConfigSchema = Type.Object({
     default: 1024 * 1024,
     description: 'Largest /ws frame and REST body accepted; larger frames get an error frame, frames over 4× close the socket (1009).',
   }),
+  HEARTBEAT_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    default: 30_000,
+    description: 'How often the hub pings each connection; one that has not answered the previous ping is dropped (4408).',
+  }),
+  MAX_BUFFERED_BYTES: Type.Integer({
+    minimum: 64 * 1024,
+    default: 16 * 1024 * 1024,
+    description: 'High-water mark of frames waiting to be written to one connection; past it the connection is closed (4429).',
+  }),
   BATCH_MAX_MESSAGES: Type.Integer({
     minimum: 1,
     maximum: 10_000,

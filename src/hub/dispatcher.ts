@@ -8,6 +8,7 @@ import { CloseCode } from '../protocol/close-codes.js'
 import type { ClientFrame, HubFrame } from '../protocol/frames.js'
 import { parseFrame, type Parsed } from '../protocol/parse.js'
 import type { HubMetrics } from '../plugins/metrics.js'
+import type { TaskSet } from '../lib/task-set.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
 
@@ -19,6 +20,10 @@ export interface DispatcherOptions {
   maxFrameBytes: number
   log: FastifyBaseLogger
   metrics: HubMetrics
+  /** Frames in progress, which shutdown waits for. */
+  tasks: TaskSet
+  /** The hub is shutting down: refuse new work so that everything accepted can be acked. */
+  closing: () => boolean
 }
 
 export class FrameDispatcher {
@@ -40,8 +45,12 @@ export class FrameDispatcher {
     const parsed = parseFrame(buffer.toString('utf8'))
     if (!parsed.frame) return this.refuse(parsed.error, parsed.requestId)
     const frame = parsed.frame
+    if (this.options.closing()) {
+      return this.refuse(new Errors.Unavailable('The hub is shutting down; reconnect and retry'), parsed.requestId)
+    }
     this.options.metrics.framesReceived.inc({ type: frame.type })
     this.tail = this.tail.then(() => this.handle(frame, parsed.requestId))
+    this.options.tasks.track(this.tail)
   }
 
   private async handle(frame: ClientFrame, requestId: Parsed['requestId']): Promise<void> {
@@ -71,8 +80,8 @@ export class FrameDispatcher {
       message: known ? error.message : 'Internal error',
       ...(requestId !== undefined ? { request_id: requestId } : {}),
     })
-    // The hub's own failures are not held against the client.
-    if (known && !this.spendErrorToken()) {
+    // The hub's own failures (and its shutting down) are not held against the client.
+    if (known && error.statusCode !== 503 && !this.spendErrorToken()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')
     }
   }

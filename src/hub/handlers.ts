@@ -6,7 +6,10 @@ import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frame
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
 import type { Store } from '../store/index.js'
 import { toService } from '../store/mappers.js'
+import { Errors } from '../errors.js'
 import type { Connection } from './connection.js'
+import { replayBacklog } from './replay.js'
+import type { Router } from './router.js'
 
 export interface FrameContext {
   connection: Connection
@@ -18,7 +21,7 @@ export interface FrameContext {
 type Handler<T extends ClientFrameType> = (ctx: FrameContext, frame: ClientFrameOf<T>) => Promise<void> | void
 export type Handlers = { [T in ClientFrameType]: Handler<T> }
 
-export function createHandlers(store: Store, chat: Chat): Handlers {
+export function createHandlers(store: Store, chat: Chat, router: Router): Handlers {
   const { lifecycle, messaging } = chat
   return {
     register_service: async (ctx, frame) => {
@@ -60,6 +63,14 @@ export function createHandlers(store: Store, chat: Chat): Handlers {
         limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
       })
       ctx.reply({ type: 'chat_history', ...page })
+    },
+    resume: async (ctx, frame) => {
+      if (!ctx.connection.takeResume()) {
+        throw new Errors.InvalidState('resume is the first frame of a connection opened with ?resume=1')
+      }
+      const cursors = new Map(frame.channels.map((cursor) => [cursor.channel_id, cursor.last_seq]))
+      const replayed = await replayBacklog(ctx.connection, store, router, cursors)
+      ctx.reply({ type: 'resume', replayed })
     },
     ping: (ctx) => ctx.reply({ type: 'pong', server_time: new Date().toISOString() }),
     pong: () => undefined,

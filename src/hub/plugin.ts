@@ -1,6 +1,6 @@
 // The real-time hub as a Fastify plugin: the router of connected agents, the chat layer wired to
-// it, and the GET /ws endpoint. On shutdown it finishes storing (and acking) what it received,
-// then closes every socket with 1001.
+// it, heartbeats, and the GET /ws endpoint. On shutdown it refuses new frames and connections,
+// finishes storing (and acking) what it accepted, then closes every socket with 1001.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import { createChat, type Chat } from '../chat/index.js'
@@ -12,8 +12,10 @@ import { wsRoute } from './ws-route.js'
 export interface Hub {
   router: Router
   chat: Chat
-  /** Per-connection work (replay, last-seen updates) that shutdown waits for. */
+  /** Per-connection work (frames, replays, last-seen updates) that shutdown waits for. */
   tasks: TaskSet
+  /** True once shutdown has begun. */
+  closing: boolean
 }
 
 declare module 'fastify' {
@@ -24,6 +26,8 @@ declare module 'fastify' {
 
 export interface HubPluginOptions {
   maxFrameBytes: number
+  maxBufferedBytes: number
+  heartbeatIntervalMs: number
 }
 
 /** Frames up to this multiple of the limit get an error frame; larger ones close the socket (1009). */
@@ -36,12 +40,20 @@ export const hubPlugin = fp<HubPluginOptions>(
     const { store, metrics } = app
     const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
     store.writer.onCommitted((batch) => router.deliver(batch))
-    const hub: Hub = { router, chat: createChat(store, router), tasks: new TaskSet() }
+    const hub: Hub = { router, chat: createChat(store, router), tasks: new TaskSet(), closing: false }
     app.decorate('hub', hub)
+
+    const heartbeat = setInterval(() => {
+      for (const connection of router.all()) if (!connection.heartbeat()) metrics.heartbeatTimeouts.inc()
+    }, options.heartbeatIntervalMs).unref()
 
     await app.register(websocket, {
       options: { maxPayload: options.maxFrameBytes * HARD_LIMIT_FACTOR },
       preClose: async () => {
+        hub.closing = true
+        clearInterval(heartbeat)
+        // Frames already accepted finish (their messages stored and acked) before sockets close.
+        await hub.tasks.settled(CLOSE_GRACE_MS)
         await store.writer.drain()
         const connections = router.all()
         for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'hub shutting down')
@@ -58,7 +70,7 @@ export const hubPlugin = fp<HubPluginOptions>(
         socket.terminate()
       },
     })
-    await app.register(wsRoute, { maxFrameBytes: options.maxFrameBytes })
+    await app.register(wsRoute, options)
   },
   { name: 'hub', dependencies: ['store', 'metrics'] },
 )

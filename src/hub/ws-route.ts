@@ -14,12 +14,17 @@ export const PROTOCOL_VERSION = 1
 
 const WsQuery = Type.Object({
   agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
-  api_key: Type.Optional(Type.String({ description: 'The agent credential, if not sent as a Bearer token.' })),
+  resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
 })
 
-export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = async (app, options) => {
+export interface WsRouteOptions {
+  maxFrameBytes: number
+  maxBufferedBytes: number
+}
+
+export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, options) => {
   const { store, metrics, hub } = app
-  const handlers = createHandlers(store, hub.chat)
+  const handlers = createHandlers(store, hub.chat, hub.router)
 
   app.get(
     '/ws',
@@ -27,6 +32,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = asy
       websocket: true,
       schema: { hide: true, querystring: WsQuery },
       preValidation: async (request) => {
+        if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
         const agentId = request.query.agent_id
         if (agentId === undefined || agentId === '') {
           throw new Errors.Unauthorized('The agent_id query parameter names the connecting agent')
@@ -40,11 +46,19 @@ export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = asy
     },
     (socket, request) => {
       const agentId = request.query.agent_id as string
-      const connection = new Connection(agentId, socket)
+      const resume = request.query.resume === '1' || request.query.resume === 'true'
+      const connection = new Connection(
+        agentId,
+        socket,
+        { maxBufferedBytes: options.maxBufferedBytes, onSlow: () => metrics.slowConsumers.inc() },
+        resume,
+      )
       const dispatcher = new FrameDispatcher(connection, handlers, {
         maxFrameBytes: options.maxFrameBytes,
         log: request.log,
         metrics,
+        tasks: hub.tasks,
+        closing: () => hub.closing,
       })
       socket.on('message', (data) => dispatcher.receive(data))
       socket.on('close', () => {
@@ -65,10 +79,13 @@ export const wsRoute: FastifyPluginAsyncTypebox<{ maxFrameBytes: number }> = asy
         server_time: new Date().toISOString(),
         max_frame_bytes: options.maxFrameBytes,
       })
-      hub.tasks.run(
-        () => replayBacklog(connection, store, hub.router),
-        (error) => request.log.error({ err: error, agent_id: agentId }, 'replay failed'),
-      )
+      // A resuming client names its cursors first; everyone else is replayed from the hub's.
+      if (!resume) {
+        hub.tasks.run(
+          () => replayBacklog(connection, store, hub.router),
+          (error) => request.log.error({ err: error, agent_id: agentId }, 'replay failed'),
+        )
+      }
     },
   )
 }

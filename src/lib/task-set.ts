@@ -9,8 +9,26 @@ export class TaskSet {
     void running.finally(() => this.tasks.delete(running))
   }
 
-  /** Resolves once every task started so far has settled. */
-  async settled(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
+  /** Waits for a promise someone else started (its failure is that caller's to handle). */
+  track(promise: Promise<unknown>): void {
+    const settled = promise.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.tasks.add(settled)
+    void settled.finally(() => this.tasks.delete(settled))
+  }
+
+  /** Resolves once every task started so far has settled, or after `timeoutMs`. */
+  async settled(timeoutMs = Infinity): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => {
+      if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs)
+    })
+    const all = (async () => {
+      while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
+    })()
+    await Promise.race([all, timeout])
+    clearTimeout(timer)
   }
 }

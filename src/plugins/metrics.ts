@@ -12,6 +12,8 @@ export interface HubMetrics {
   messagesDelivered: Counter
   batchSize: Histogram
   batchSeconds: Histogram
+  slowConsumers: Counter
+  heartbeatTimeouts: Counter
 }
 
 export function createMetrics(): HubMetrics {
@@ -43,6 +45,16 @@ export function createMetrics(): HubMetrics {
       name: 'hub_store_batch_messages',
       help: 'Messages per group-commit transaction.',
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    }),
+    slowConsumers: new Counter({
+      name: 'hub_slow_consumer_closes_total',
+      help: 'Connections closed for falling behind (4429).',
+      registers,
+    }),
+    heartbeatTimeouts: new Counter({
+      name: 'hub_heartbeat_timeouts_total',
+      help: 'Connections dropped for not answering pings (4408).',
       registers,
     }),
     batchSeconds: new Histogram({

@@ -3,6 +3,8 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   TOO_BIG: 1009,
   TOO_MANY_ERRORS: 4400,
+  HEARTBEAT_TIMEOUT: 4408,
+  SLOW_CONSUMER: 4429,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
@@ -10,4 +12,7 @@ export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.GOING_AWAY]: 'The hub is shutting down; reconnect (to it or another instance) and resume.',
   [CloseCode.TOO_BIG]: 'A frame exceeded four times max_frame_bytes.',
   [CloseCode.TOO_MANY_ERRORS]: 'The client kept sending frames the hub had to refuse.',
+  [CloseCode.HEARTBEAT_TIMEOUT]: 'The client did not answer the hub\'s WebSocket ping within one heartbeat interval.',
+  [CloseCode.SLOW_CONSUMER]:
+    'The client read too slowly: its unsent frames passed the high-water mark. Reconnect and resume; nothing is lost.',
 }

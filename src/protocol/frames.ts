@@ -80,6 +80,17 @@ export const ChatHistoryFrame = frame(
   },
   "History of a channel (or of this agent's latest channel for service_id), oldest first. Without a cursor: the latest page.",
 )
+export const ResumeCursor = Type.Object({ channel_id: ChannelId, last_seq: Seq })
+export const ResumeFrame = frame(
+  'resume',
+  {
+    channels: Type.Array(ResumeCursor, {
+      maxItems: 10_000,
+      description: 'The last seq this client holds per channel; channels it does not list resume from what the hub last sent the agent.',
+    }),
+  },
+  'First frame of a connection opened with `?resume=1`: the hub replays, in order, exactly the messages after each cursor, then goes live. Reply: `resume` once the replay is written.',
+)
 export const PingFrame = frame('ping', {}, 'Liveness check; the hub answers `pong`.')
 export const PongFrame = frame('pong', {}, 'Answer to a `ping`.')
 
@@ -91,6 +102,7 @@ export const ClientFrames = [
   ChatMessageFrame,
   ChatEndFrame,
   ChatHistoryFrame,
+  ResumeFrame,
   PingFrame,
   PongFrame,
 ] as const
@@ -158,6 +170,11 @@ export const ChatEndedFrame = frame(
   'To both sides: the channel has ended; further messages to it are refused.',
 )
 export const HistoryFrame = withType('chat_history', HistoryPage, 'Reply to `chat_history`.')
+export const ResumedFrame = frame(
+  'resume',
+  { replayed: Type.Integer({ minimum: 0, description: 'Messages replayed before going live.' }) },
+  'Reply to `resume`: every missed message has been written to the connection; live delivery follows.',
+)
 export const PongReplyFrame = frame('pong', { server_time: Timestamp }, 'Reply to `ping`.')
 export const ErrorFrame = frame(
   'error',
@@ -175,6 +192,7 @@ export const HubFrames = [
   AckFrame,
   ChatEndedFrame,
   HistoryFrame,
+  ResumedFrame,
   PongReplyFrame,
   ErrorFrame,
 ] as const
@@ -187,6 +205,7 @@ export type ChatMessageDeliveryFrame = Static<typeof ChatMessageDeliveryFrame>
 export type AckFrame = Static<typeof AckFrame>
 export type ChatEndedFrame = Static<typeof ChatEndedFrame>
 export type HistoryFrame = Static<typeof HistoryFrame>
+export type ResumedFrame = Static<typeof ResumedFrame>
 export type PongReplyFrame = Static<typeof PongReplyFrame>
 export type ErrorFrame = Static<typeof ErrorFrame>
 export type HubFrame =
@@ -199,5 +218,6 @@ export type HubFrame =
   | AckFrame
   | ChatEndedFrame
   | HistoryFrame
+  | ResumedFrame
   | PongReplyFrame
   | ErrorFrame

@@ -130,6 +130,17 @@ export class ChannelStore {
     })
   }
 
+  /** Which of these channels the agent belongs to, and in which role (others are left out). */
+  async memberships(agentId: string, channelIds: string[]): Promise<{ channelId: string; role: Role }[]> {
+    if (channelIds.length === 0) return []
+    const rows = await this.db.channel.findMany({
+      where: { id: { in: channelIds }, OR: [{ providerId: agentId }, { consumerId: agentId }] },
+      select: { id: true, providerId: true },
+      orderBy: { id: 'asc' },
+    })
+    return rows.map((row) => ({ channelId: row.id, role: row.providerId === agentId ? 'provider' : 'consumer' }))
+  }
+
   /** Moves a delivery cursor forward (never back: another instance may have moved it further). */
   async advanceCursor(channelId: string, role: Role, seq: number): Promise<void> {
     const field = role === 'provider' ? 'providerDeliveredSeq' : 'consumerDeliveredSeq'
