@@ -22,7 +22,10 @@ import type {
 } from './types.js'
 
 export class ChatClient extends ChatSession {
-  /** Opens the session; resolves with the hub's welcome. A first connect that fails is not retried. */
+  /**
+   * Opens the session; resolves with the hub's welcome once the hub has replayed what this agent
+   * missed (held for the first listener). A first connect that fails is not retried.
+   */
   async connect(): Promise<Welcome> {
     try {
       return payload(await this.connection.connect())
@@ -43,7 +46,7 @@ export class ChatClient extends ChatSession {
     if (wasActive) this.emit('disconnected', { code: 1000, reason: 'client disconnect', willReconnect: false })
   }
 
-  /** Sends a message; resolves with the ack once the hub stored it. Unacked sends survive reconnects. */
+  /** Sends a message; resolves with the ack once the hub stored it. Unacked sends survive reconnects and hub restarts. */
   async sendMessage(options: SendMessageOptions): Promise<Ack> {
     if (!options.channelId && !options.targetAgent) {
       throw new ChatHubError(ClientErrorCode.INVALID_ARGUMENT, 'sendMessage needs channelId or targetAgent')

@@ -1,13 +1,16 @@
 // The machinery under ChatClient: one agent's session with the hub. It wires Connection
-// (socket life cycle, reconnects), PendingRequests (request/reply, what survives a
-// reconnect) and Inbox (exactly-once delivery) together, and turns hub frames into settled
-// promises and typed events. Events fire for every state change a frame reports, including
-// this client's own (its accept, its end), so one listener sees the whole story.
+// (socket life cycle, reconnects, the resume handshake), PendingRequests (request/reply, what
+// survives a reconnect) and Inbox (exactly-once delivery, resume cursors) together, and turns
+// hub frames into settled promises and typed events. Every connection, the first included,
+// resumes: the Inbox's cursors go out in `resume`, the hub replays exactly what this client
+// lacks (and, for channels not listed, what it never sent this agent), and only then do
+// queued requests go out and `connected` fire. Events fire for every state change a frame
+// reports, including this client's own (its accept, its end), so one listener sees it all.
 // The `socketForTesting` symbol is a test hook, deliberately not exported from index.ts: it
 // hands out the live socket so tests can pause or cut it the way a network failure would.
 import { EventEmitter } from 'node:events'
 import type WebSocket from 'ws'
-import type { ClientFrame, HubFrame, WelcomeFrame } from '../protocol/frames.js'
+import type { ClientFrame, HubFrame } from '../protocol/frames.js'
 import { createBackoff } from './backoff.js'
 import { Connection } from './connection.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
@@ -15,8 +18,6 @@ import { socketUrl } from './hub-url.js'
 import { Inbox } from './inbox.js'
 import { PendingRequests, type RetryPolicy } from './pending-requests.js'
 import type { ChatClientEvents, ChatClientOptions, ConnectionState, Message, Payload } from './types.js'
-
-const HISTORY_PAGE = 500
 
 export const socketForTesting = Symbol('claw-chat-hub.socketForTesting')
 
@@ -41,20 +42,17 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
     }
     const backoff = reconnect === false ? undefined : createBackoff(reconnect === true ? {} : reconnect)
     this.connection = new Connection(socket, backoff, {
-      open: (welcome, reconnected) => this.onOpen(welcome, reconnected),
+      resume: (welcome) => this.inbox.resumeCursors(welcome.max_frame_bytes),
+      open: (welcome, reconnected, replayed) => {
+        this.pending.flush()
+        this.guard(() => this.emit('connected', { welcome: payload(welcome), reconnected, replayed }))
+      },
       frame: (frame) => this.guard(() => this.onFrame(frame)),
       lost: (code, reason, willReconnect, error) => this.onLost(code, reason, willReconnect, error),
       reconnecting: (attempt, delayMs) => this.guard(() => this.emit('reconnecting', { attempt, delayMs })),
     })
     this.pending = new PendingRequests((frame) => this.connection.send(frame))
-    this.inbox = new Inbox(
-      this.agentId,
-      async (channelId, afterSeq) => {
-        const frame: ClientFrame = { type: 'chat_history', channel_id: channelId, after_seq: afterSeq, limit: HISTORY_PAGE }
-        return payload(await this.request(frame, ['chat_history'], 'resend'))
-      },
-      (error, message) => this.reportListenerError(error, message),
-    )
+    this.inbox = new Inbox(this.agentId, (error, message) => this.reportListenerError(error, message))
   }
 
   /** 'idle' before connect(), 'open', 'reconnecting' while restoring a lost connection, 'closed' after. */
@@ -77,12 +75,6 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
       return Promise.reject(error)
     }
     return this.pending.request(frame, replies, retry, timeoutMs)
-  }
-
-  private onOpen(welcome: WelcomeFrame, reconnected: boolean): void {
-    this.pending.flush()
-    this.guard(() => this.emit('connected', { welcome: payload(welcome), reconnected }))
-    void this.inbox.catchUp()
   }
 
   private onFrame(frame: HubFrame): void {

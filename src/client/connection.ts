@@ -1,24 +1,30 @@
 // The connection's life cycle: connect, notice an unexpected close, wait a jittered backoff,
 // reopen, until disconnect() or a refusal that retrying cannot fix (bad or missing credential,
 // forbidden agent). The first connect() is never retried: a wrong URL or key should fail
-// loudly, not spin. Knows nothing about frames beyond passing them on; the client decides
-// what a (re)connection means for its requests and messages.
+// loudly, not spin. A socket counts as open only once the hub has answered its `resume`, so
+// nothing is written to it before that. Knows nothing about frames beyond passing them on;
+// the session decides what to resume from and what a (re)connection means for its requests.
 import type WebSocket from 'ws'
 import type { HubFrame, WelcomeFrame } from '../protocol/frames.js'
 import type { Backoff } from './backoff.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
-import { openSocket, type SocketOptions } from './open-socket.js'
+import { openSocket, type ResumeCursor, type SocketOptions } from './open-socket.js'
 import type { ConnectionState } from './types.js'
 
 /**
  * Upgrade refusals after which reconnecting would only be refused again. Every close code
- * the hub uses (going away, too big, too many errors) is worth a reconnect: credentials are
- * checked at upgrade, with an HTTP status, not by closing an open socket.
+ * the hub uses is worth a reconnect (1001 shutting down, 1009 frame too big, 4400 too many
+ * refused frames, 4408 no pong, 4429 read too slowly: the resume makes up for what the socket
+ * lost), and so is 503 (a hub shutting down): credentials are checked at upgrade, with an
+ * HTTP status, not by closing an open socket.
  */
 const FATAL_STATUSES = new Set([400, 401, 403, 404])
 
 export interface ConnectionEvents {
-  open(welcome: WelcomeFrame, reconnected: boolean): void
+  /** A socket was welcomed: where its `resume` frame should have the hub resume from. */
+  resume(welcome: WelcomeFrame): ResumeCursor[]
+  /** The hub has replayed what was missed; requests may go out. */
+  open(welcome: WelcomeFrame, reconnected: boolean, replayed: number): void
   frame(frame: HubFrame): void
   /** The socket went away; `error` is set when no reconnect will follow. */
   lost(code: number, reason: string, willReconnect: boolean, error?: ChatHubError): void
@@ -92,19 +98,25 @@ export class Connection {
         onWelcome: (socket, welcome) => {
           if (this.current === 'closed') {
             socket.close(1000, 'client disconnect')
-            return
+            return []
           }
+          // Tracked now so that disconnect() can close it during a long replay.
           this.socket = socket
+          return this.events.resume(welcome)
+        },
+        onReady: (welcome, replayed) => {
+          if (this.current === 'closed') return
           this.welcome = welcome
           this.current = 'open'
           this.backoff?.reset()
-          this.events.open(welcome, reconnected)
+          this.events.open(welcome, reconnected, replayed)
           this.settleWaiting(welcome)
         },
         onFrame: (frame) => this.events.frame(frame),
         onClose: (code, reason) => this.onClose(code, reason),
       })
     } catch (error) {
+      this.socket = undefined
       if (!reconnected && this.current === 'connecting') this.current = 'idle'
       throw error
     }

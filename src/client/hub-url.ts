@@ -1,5 +1,6 @@
 // Turns the hubUrl a user typed into the /ws endpoint URL for one agent. Users write
 // `ws://host:8765`, `ws://host:8765/ws` or even `http://host:8765`; all mean the same socket.
+// `resume=1` tells the hub to wait for the client's `resume` frame before replaying anything.
 import { ChatHubError, ClientErrorCode } from './errors.js'
 
 const SCHEMES: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' }
@@ -19,6 +20,7 @@ export function socketUrl(hubUrl: string, agentId: string): string {
   const path = url.pathname.replace(/\/+$/, '')
   url.pathname = path.endsWith('/ws') ? path : `${path}/ws`
   url.searchParams.set('agent_id', agentId)
+  url.searchParams.set('resume', '1')
   url.hash = ''
   return url.toString()
 }

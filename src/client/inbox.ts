@@ -1,43 +1,37 @@
-// Incoming messages, from every source, to every consumer exactly once. Live frames, the
-// hub's store-and-forward replay and this client's own history catch-up all go through the
-// SeqTracker; what it releases fans out to listenForMessages handlers and messages()
-// iterators. Messages that arrive while nobody listens (typically the hub's replay right
-// after connect(), before the caller's `for await` starts) are held until someone does, up
-// to BACKLOG_LIMIT: past that the oldest go (they stay in the hub's history), so an agent
-// that never reads messages does not grow without bound.
-import { ChatHubError, ClientErrorCode } from './errors.js'
+// Incoming messages, live or replayed by the hub on resume, to every consumer exactly once
+// and in seq order: the SeqTracker drops repeats, and what it lets through fans out to
+// listenForMessages handlers and messages() iterators. The same tracker supplies the cursors
+// each connection's `resume` frame carries. Messages that arrive while nobody listens
+// (typically the replay, which connect() waits for, before the caller's `for await` starts)
+// are held until someone does, up to BACKLOG_LIMIT: past that the oldest go (they stay in the
+// hub's history), so an agent that never reads messages does not grow without bound.
+import type { ChatHubError } from './errors.js'
 import { MessageQueue } from './message-queue.js'
+import type { ResumeCursor } from './open-socket.js'
 import { SeqTracker } from './seq-tracker.js'
-import type { HistoryPage, Message, MessageHandler } from './types.js'
+import type { Message, MessageHandler } from './types.js'
 
-/** Reads one page of a channel's history after a seq (oldest first). */
 export const BACKLOG_LIMIT = 10_000
-
-export type FetchAfter = (channelId: string, afterSeq: number) => Promise<HistoryPage>
 
 export class Inbox {
   private readonly tracker: SeqTracker
   private readonly handlers = new Set<MessageHandler>()
   private readonly queues = new Set<MessageQueue<Message>>()
   private backlog: Message[] = []
-  /** Channels with a history read in flight; a second one would only repeat it. */
-  private readonly filling = new Set<string>()
 
   constructor(
     selfId: string,
-    private readonly fetchAfter: FetchAfter,
     private readonly onHandlerError: (error: unknown, message: Message) => void,
   ) {
     this.tracker = new SeqTracker(selfId)
   }
 
   receive(message: Message): void {
-    this.deliver(this.tracker.offer(message))
-    if (this.tracker.hasGap(message.channel_id)) void this.fill(message.channel_id)
+    if (this.tracker.accept(message)) this.deliver(message)
   }
 
   acked(channelId: string, seq: number): void {
-    this.deliver(this.tracker.markOwn(channelId, seq))
+    this.tracker.own(channelId, seq)
   }
 
   channelSeen(channelId: string, lastSeq: number): void {
@@ -48,13 +42,9 @@ export class Inbox {
     this.tracker.markEnded(channelId)
   }
 
-  /**
-   * After a reconnect: read every open channel's history past its watermark. A message the
-   * hub wrote to the dying socket counts as sent there, so its replay would skip it; this
-   * read does not. Overlap with the replay is dropped by the tracker.
-   */
-  async catchUp(): Promise<void> {
-    for (const channelId of this.tracker.openChannels()) await this.fill(channelId)
+  /** Where the hub should resume each channel this client knows, in a frame of at most `maxFrameBytes`. */
+  resumeCursors(maxFrameBytes: number): ResumeCursor[] {
+    return this.tracker.resumeCursors(maxFrameBytes)
   }
 
   subscribe(handler: MessageHandler): () => void {
@@ -76,39 +66,13 @@ export class Inbox {
     this.queues.clear()
   }
 
-  private async fill(channelId: string): Promise<void> {
-    if (this.filling.has(channelId)) return
-    this.filling.add(channelId)
-    let skip = true
-    try {
-      let cursor = this.tracker.watermark(channelId) ?? 0
-      for (;;) {
-        const page = await this.fetchAfter(channelId, cursor)
-        for (const message of page.messages) this.deliver(this.tracker.offer(message))
-        const last = page.messages.at(-1)
-        if (!page.has_more || last === undefined) break
-        cursor = last.seq
-      }
-    } catch (error) {
-      // Lost again or closed: the next connection's catch-up retries, so keep the gap open.
-      const code = error instanceof ChatHubError ? error.code : ''
-      skip = code !== ClientErrorCode.CONNECTION_LOST && code !== ClientErrorCode.CLIENT_CLOSED
-    } finally {
-      this.filling.delete(channelId)
+  private deliver(message: Message): void {
+    if (this.handlers.size === 0 && this.queues.size === 0) {
+      if (this.backlog.push(message) > BACKLOG_LIMIT) this.backlog.shift()
+      return
     }
-    // The hub's history is the whole truth: a gap it cannot fill would otherwise block forever.
-    if (skip && this.tracker.hasGap(channelId)) this.deliver(this.tracker.skipGap(channelId))
-  }
-
-  private deliver(messages: Message[]): void {
-    for (const message of messages) {
-      if (this.handlers.size === 0 && this.queues.size === 0) {
-        if (this.backlog.push(message) > BACKLOG_LIMIT) this.backlog.shift()
-        continue
-      }
-      for (const queue of this.queues) queue.push(message)
-      for (const handler of this.handlers) this.call(handler, message)
-    }
+    for (const queue of this.queues) queue.push(message)
+    for (const handler of this.handlers) this.call(handler, message)
   }
 
   private call(handler: MessageHandler, message: Message): void {
@@ -123,6 +87,6 @@ export class Inbox {
   private releaseBacklog(): void {
     const held = this.backlog
     this.backlog = []
-    this.deliver(held)
+    for (const message of held) this.deliver(message)
   }
 }

@@ -1,22 +1,33 @@
-// Opens one WebSocket to the hub and waits for its `welcome`. Owns everything about a single
-// socket: the auth header, turning a refused upgrade (HTTP 401/403 + JSON body) into a
-// ChatHubError, JSON parsing of frames, and the ping heartbeat that notices a dead peer.
+// Opens one WebSocket to the hub and brings it to live traffic: waits for `welcome`, sends
+// `resume` as the connection's first frame, passes on what the hub replays, and is ready at the
+// `resume` reply, when every missed message has been handed over. Owns everything about a
+// single socket: the auth header, turning a refused upgrade (HTTP 401/403/503 + JSON body)
+// into a ChatHubError, JSON parsing of frames, and the ping heartbeat that notices a dead peer.
 import WebSocket from 'ws'
 import type { IncomingMessage } from 'node:http'
-import type { HubFrame, WelcomeFrame } from '../protocol/frames.js'
+import type { ClientFrameOf, HubFrame, WelcomeFrame } from '../protocol/frames.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 
+export type ResumeCursor = ClientFrameOf<'resume'>['channels'][number]
+
+/** request_id of the resume frame; the client numbers its own requests c1, c2, … */
+export const RESUME_REQUEST_ID = 'resume'
+
 export interface SocketHandlers {
-  /** Runs synchronously on `welcome`, before any later frame is handed to onFrame. */
-  onWelcome(socket: WebSocket, welcome: WelcomeFrame): void
+  /** Runs on `welcome`; returns the cursors for the `resume` frame, read at that moment. */
+  onWelcome(socket: WebSocket, welcome: WelcomeFrame): ResumeCursor[]
+  /** Every later frame but the resume reply: the replay first, then live traffic. */
   onFrame(frame: HubFrame): void
-  /** The socket closed after its welcome (a failure before it rejects the promise instead). */
+  /** Runs synchronously on the resume reply, before any later frame is handed to onFrame. */
+  onReady(welcome: WelcomeFrame, replayed: number): void
+  /** The socket closed once ready (a failure before that rejects the promise instead). */
   onClose(code: number, reason: string): void
 }
 
 export interface SocketOptions {
   url: string
   apiKey: string | undefined
+  /** Limit for the welcome, and for each silence while the replay streams in. */
   connectTimeoutMs: number
   heartbeatMs: number
 }
@@ -25,44 +36,61 @@ export function openSocket(options: SocketOptions, handlers: SocketHandlers): Pr
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}
     const socket = new WebSocket(options.url, { headers, handshakeTimeout: options.connectTimeoutMs })
-    let welcomed = false
+    let welcome: WelcomeFrame | undefined
+    let ready = false
     let failed = false
     let stopHeartbeat = () => {}
+    let timer: NodeJS.Timeout | undefined
     const fail = (error: ChatHubError) => {
-      if (welcomed || failed) return
+      if (ready || failed) return
       failed = true
       clearTimeout(timer)
       socket.terminate()
       reject(error)
     }
-    const timer = setTimeout(() => {
-      fail(new ChatHubError(ClientErrorCode.CONNECT_FAILED, `no welcome from the hub within ${options.connectTimeoutMs} ms`))
-    }, options.connectTimeoutMs)
+    const arm = () => {
+      clearTimeout(timer)
+      const waitingFor = welcome ? 'frame during the resume replay' : 'welcome'
+      timer = setTimeout(() => {
+        fail(new ChatHubError(ClientErrorCode.CONNECT_FAILED, `no ${waitingFor} from the hub within ${options.connectTimeoutMs} ms`))
+      }, options.connectTimeoutMs)
+    }
+    arm()
 
     socket.on('unexpected-response', (_request, response) => {
       void refusal(response).then(fail)
     })
-    // ws always follows an 'error' with 'close'; after the welcome, close is what matters.
+    // ws always follows an 'error' with 'close'; once ready, close is what matters.
     socket.on('error', (error) => fail(new ChatHubError(ClientErrorCode.CONNECT_FAILED, error.message, { cause: error })))
     socket.on('close', (code, reason) => {
       stopHeartbeat()
-      if (welcomed) handlers.onClose(code, reason.toString())
-      else fail(new ChatHubError(ClientErrorCode.CONNECT_FAILED, `socket closed before welcome (${code} ${reason.toString()})`))
+      if (ready) handlers.onClose(code, reason.toString())
+      else fail(new ChatHubError(ClientErrorCode.CONNECT_FAILED, `socket closed before the resume reply (${code} ${reason.toString()})`))
     })
     socket.on('message', (data) => {
       const frame = parseFrame(data)
-      if (frame === undefined) return
-      if (welcomed) {
-        handlers.onFrame(frame)
-      } else if (frame.type === 'welcome') {
-        welcomed = true
-        clearTimeout(timer)
+      if (frame === undefined || failed) return
+      if (ready) return handlers.onFrame(frame)
+      if (welcome === undefined) {
+        if (frame.type === 'error') return fail(new ChatHubError(frame.code, frame.message))
+        if (frame.type !== 'welcome') return
+        welcome = frame
+        arm()
         stopHeartbeat = heartbeat(socket, options.heartbeatMs)
-        handlers.onWelcome(socket, frame)
-        resolve(frame)
-      } else if (frame.type === 'error') {
-        fail(new ChatHubError(frame.code, frame.message))
+        const channels = handlers.onWelcome(socket, frame)
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'resume', request_id: RESUME_REQUEST_ID, channels }))
+        return
       }
+      if (frame.request_id !== RESUME_REQUEST_ID) {
+        arm()
+        return handlers.onFrame(frame)
+      }
+      if (frame.type === 'error') return fail(new ChatHubError(frame.code, `hub refused resume: ${frame.message}`))
+      if (frame.type !== 'resume') return
+      ready = true
+      clearTimeout(timer)
+      handlers.onReady(welcome, frame.replayed)
+      resolve(welcome)
     })
   })
 }

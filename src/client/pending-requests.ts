@@ -3,17 +3,22 @@
 // - 'resend' requests (chat_message with its client_msg_id, chat_history, register_service)
 //   are idempotent at the hub, so one written to a socket that then dropped is written
 //   again, unchanged, on the next connection; a duplicate send comes back as the original ack.
+//   An `UNAVAILABLE` refusal (a hub shutting down, about to close the socket) means the same:
+//   not applied, try again on the next connection; the caller never sees it.
 // - 'fail' requests (chat_request, chat_accept, chat_reject, chat_end) change channel state
 //   and are not safe to repeat: if the socket drops after one was written, it rejects with
 //   CONNECTION_LOST, since the hub may or may not have applied it (the matching chat_* event
 //   tells the caller if it did).
-// Requests made while reconnecting were never written anywhere; they wait and go out first
-// thing on the next connection, in the order they were made.
+// Requests made while reconnecting were never written anywhere; they wait and go out on the
+// next connection, in the order they were made, once its resume is answered.
 import type { ClientFrame, HubFrame } from '../protocol/frames.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 
 export type RetryPolicy = 'resend' | 'fail'
 type HubType = HubFrame['type']
+
+/** The hub's refusal of any frame while it shuts down; nothing was applied. */
+export const UNAVAILABLE = 'UNAVAILABLE'
 
 interface Pending {
   type: ClientFrame['type']
@@ -77,6 +82,10 @@ export class PendingRequests {
     const entry = this.pending.get(id)
     if (entry === undefined) return false
     if (frame.type === 'error') {
+      if (frame.code === UNAVAILABLE && entry.retry === 'resend') {
+        entry.written = false
+        return true
+      }
       this.finish(id, entry)
       entry.reject(new ChatHubError(frame.code, frame.message))
       return true

@@ -1,104 +1,101 @@
-// Exactly-once, in-order delivery per channel, from seqs alone. Each channel keeps a
-// watermark: every seq at or below it has been delivered or is one of this agent's own
-// messages (which the hub never echoes back). A message above watermark+1 waits in a buffer
-// until the gap closes, so a live message that overtakes the post-reconnect catch-up cannot
-// push older ones below the watermark and lose them. A channel's watermark starts just below
-// the first seq this client sees on it: what came before belongs to an earlier session, and
-// the hub's own replay covers anything that session never received.
+// Exactly-once delivery per channel, from seqs alone, and the cursors a `resume` frame carries.
+// The hub writes other agents' messages to a connection in seq order and without gaps, and a
+// resumed connection starts right after the cursor this client sent: so one number per channel
+// suffices, the highest seq delivered. A message at or below it is a repeat; anything above it
+// is new and next in line, so nothing is ever held back waiting for a gap to close.
+// This agent's own seqs never move that number: the hub skips them in any replay anyway, and
+// an ack can overtake another agent's message with a lower seq committed in the same batch, so
+// counting acked seqs would drop that message (live) or skip it (on resume).
+// A channel first seen through an ack or a chat_accept has delivered nothing yet; it resumes
+// from a floor (just below the acked seq, or the accept's last_seq): what came before belongs
+// to an earlier session, and the hub's own cursor covered it when this connection opened.
+import type { ResumeCursor } from './open-socket.js'
 import type { Message } from './types.js'
 
+/** The hub's limit on a resume frame's channels (maxItems of ResumeFrame in src/protocol). */
+export const RESUME_MAX_CHANNELS = 10_000
+/** `{"type":"resume","request_id":"resume","channels":[]}` and some slack. */
+const FRAME_OVERHEAD_BYTES = 128
+
 interface ChannelState {
-  watermark: number
-  own: Set<number>
-  buffered: Map<number, Message>
+  /** Highest seq delivered, or the floor while `delivered` is false. */
+  cursor: number
+  delivered: boolean
   ended: boolean
 }
 
 export class SeqTracker {
+  /** Open channels in first-seen order; ended ones move to the end as they end. */
   private readonly channels = new Map<string, ChannelState>()
+  private endedCount = 0
 
   constructor(private readonly selfId: string) {}
 
-  /** A channel's state became known (e.g. chat_accept with last_seq); no-op if already tracked. */
-  see(channelId: string, lastSeq: number): void {
-    this.state(channelId, lastSeq)
+  /** A channel became known without a message (chat_accept's last_seq); no-op if tracked. */
+  see(channelId: string, floor: number): void {
+    if (!this.channels.has(channelId)) this.channels.set(channelId, { cursor: Math.max(0, floor), delivered: false, ended: false })
   }
 
-  /** Offers a message from any source (live, replay, history); returns those now deliverable, in order. */
-  offer(message: Message): Message[] {
-    if (message.sender_id === this.selfId) return this.markOwn(message.channel_id, message.seq)
-    const state = this.state(message.channel_id, message.seq - 1)
-    if (message.seq <= state.watermark || state.buffered.has(message.seq)) return []
-    state.buffered.set(message.seq, message)
-    return this.drain(state)
+  /** One of this agent's messages was acked: only a first sight of the channel counts. */
+  own(channelId: string, seq: number): void {
+    this.see(channelId, seq - 1)
   }
 
-  /** One of this agent's messages holds `seq` (an ack, or history); it is never delivered. */
-  markOwn(channelId: string, seq: number): Message[] {
-    const state = this.state(channelId, seq)
-    if (seq <= state.watermark) return []
-    state.own.add(seq)
-    return this.drain(state)
-  }
-
-  /** Gives up on a gap the hub could not fill: delivers what waits behind it, in order. */
-  skipGap(channelId: string): Message[] {
-    const state = this.channels.get(channelId)
-    if (state === undefined) return []
-    const out: Message[] = []
-    for (const seq of [...state.buffered.keys()].sort((a, b) => a - b)) {
-      out.push(state.buffered.get(seq)!)
-      state.watermark = seq
+  /** True when the message is new and must be delivered; it then becomes the channel's cursor. */
+  accept(message: Message): boolean {
+    if (message.sender_id === this.selfId) return false
+    const state = this.channels.get(message.channel_id)
+    if (state === undefined) {
+      this.channels.set(message.channel_id, { cursor: message.seq, delivered: true, ended: false })
+      return true
     }
-    state.buffered.clear()
-    for (const seq of state.own) if (seq <= state.watermark) state.own.delete(seq)
-    return out.concat(this.drain(state))
+    if (state.delivered && message.seq <= state.cursor) return false
+    state.cursor = message.seq
+    state.delivered = true
+    return true
   }
 
-  hasGap(channelId: string): boolean {
-    return (this.channels.get(channelId)?.buffered.size ?? 0) > 0
-  }
-
-  watermark(channelId: string): number | undefined {
-    return this.channels.get(channelId)?.watermark
-  }
-
-  /** The channel ended or was rejected: once caught up, it needs no more catch-ups. */
+  /** The channel ended or was rejected. It stays listed (a replay may still carry its last messages). */
   markEnded(channelId: string): void {
     const state = this.channels.get(channelId)
-    if (state !== undefined) state.ended = true
+    if (state === undefined || state.ended) return
+    state.ended = true
+    this.channels.delete(channelId)
+    this.channels.set(channelId, state)
+    if (++this.endedCount > RESUME_MAX_CHANNELS) this.forgetOldestEnded()
   }
 
-  isEnded(channelId: string): boolean {
-    return this.channels.get(channelId)?.ended ?? false
+  cursor(channelId: string): number | undefined {
+    return this.channels.get(channelId)?.cursor
   }
 
-  /** Channels a reconnect must catch up on. Ended ones are kept only to dedupe stragglers. */
-  openChannels(): string[] {
-    return [...this.channels].filter(([, state]) => !state.ended).map(([id]) => id)
-  }
-
-  private state(channelId: string, initialWatermark: number): ChannelState {
-    let state = this.channels.get(channelId)
-    if (state === undefined) {
-      state = { watermark: Math.max(0, initialWatermark), own: new Set(), buffered: new Map(), ended: false }
-      this.channels.set(channelId, state)
+  /**
+   * Cursors for a `resume` frame that fits in `maxFrameBytes` and the hub's item limit: open
+   * channels first, then the most recently ended. A channel left out resumes from the hub's
+   * own record, which is never behind what this client received.
+   */
+  resumeCursors(maxFrameBytes: number): ResumeCursor[] {
+    const open: ResumeCursor[] = []
+    const ended: ResumeCursor[] = []
+    for (const [channelId, state] of this.channels) {
+      ;(state.ended ? ended : open).push({ channel_id: channelId, last_seq: state.cursor })
     }
-    return state
+    const out: ResumeCursor[] = []
+    let bytes = FRAME_OVERHEAD_BYTES
+    for (const cursor of [...open, ...ended.reverse()]) {
+      bytes += Buffer.byteLength(JSON.stringify(cursor)) + 1
+      if (out.length === RESUME_MAX_CHANNELS || bytes > maxFrameBytes) break
+      out.push(cursor)
+    }
+    return out
   }
 
-  private drain(state: ChannelState): Message[] {
-    const out: Message[] = []
-    for (;;) {
-      const next = state.watermark + 1
-      const message = state.buffered.get(next)
-      if (message !== undefined) {
-        state.buffered.delete(next)
-        out.push(message)
-      } else if (!state.own.delete(next)) {
-        return out
-      }
-      state.watermark = next
+  private forgetOldestEnded(): void {
+    for (const [channelId, state] of this.channels) {
+      if (!state.ended) continue
+      this.channels.delete(channelId)
+      this.endedCount--
+      return
     }
   }
 }

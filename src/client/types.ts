@@ -46,7 +46,7 @@ export interface ChatClientOptions {
   reconnect?: boolean | BackoffOptions
   /** How long a request waits for its reply (default 30 s; 0 waits forever). */
   requestTimeoutMs?: number
-  /** How long opening a socket may take until `welcome` (default 10 s). */
+  /** How long opening a socket may wait for `welcome`, and for each frame of the resume replay (default 10 s). */
   connectTimeoutMs?: number
   /** WebSocket ping interval that detects dead connections (default 30 s; 0 disables). */
   heartbeatMs?: number
@@ -102,6 +102,8 @@ export interface ConnectedEvent {
   welcome: Welcome
   /** False for the first connect() of a session, true when the client restored a lost connection. */
   reconnected: boolean
+  /** Messages the hub replayed on resume (already handed to the inbox when this fires). */
+  replayed: number
 }
 export interface DisconnectedEvent {
   code: number

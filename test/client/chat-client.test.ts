@@ -2,21 +2,22 @@
 // hub's codes, and listeners that throw. Channels and messages: channels.test.ts.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { ChatClient, ChatHubError } from 'claw-chat-hub/client'
+import { ChatClient, ChatHubError, type ConnectedEvent } from 'claw-chat-hub/client'
 import { useHub } from './harness.js'
 
 const h = useHub()
 
 describe('connecting', () => {
-  it('resolves connect() with the welcome and reports its state', async () => {
+  it('resumes first, then resolves connect() with the welcome and reports its state', async () => {
     const client = new ChatClient({ hubUrl: h.hub.wsUrl, agentId: 'greeted' })
     expect(client.state).toBe('idle')
     const connectedEvent = once(client, 'connected')
     const welcome = await client.connect()
     expect(welcome).toMatchObject({ agent_id: 'greeted', protocol: expect.any(Number) as number })
     expect(client.state).toBe('open')
-    const [event] = (await connectedEvent) as [{ reconnected: boolean }]
-    expect(event.reconnected).toBe(false)
+    const [event] = (await connectedEvent) as [ConnectedEvent]
+    expect(event).toMatchObject({ reconnected: false, replayed: 0 })
+    expect(h.latestTap(client).received).toEqual([{ type: 'resume', request_id: 'resume', channels: [] }])
     expect(await client.connect()).toEqual(welcome) // idempotent while open
     await client.disconnect()
     expect(client.state).toBe('closed')

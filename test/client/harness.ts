@@ -37,14 +37,15 @@ export interface Chat {
 
 export const text = (data: RawData) => (data as Buffer).toString('utf8')
 
-export function useHub(): Harness {
+/** `env` configures the hub (e.g. HEARTBEAT_INTERVAL_MS) for every test of the file. */
+export function useHub(env: Record<string, string> = {}): Harness {
   let hub: TestHub | undefined
   let counter = 0
   const taps = new Map<string, Tap[]>()
   const open: ChatClient[] = []
 
   beforeAll(async () => {
-    hub = await startHub()
+    hub = await startHub({ env })
     tapConnections((hub.app as unknown as { websocketServer: WebSocketServer }).websocketServer, taps)
   })
   afterEach(async () => {
@@ -84,6 +85,9 @@ export function useHub(): Harness {
   }
   return harness
 }
+
+/** A tap's frames as a readable trace: messages by seq, everything else by type. */
+export const trace = (frames: Frame[]) => frames.map((f) => (f.type === 'chat_message' ? f.seq : f.type))
 
 /** Reads `count` items from an iterator (fewer if it ends first). */
 export async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {

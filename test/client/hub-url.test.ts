@@ -1,22 +1,22 @@
-// hubUrl normalisation: every way a user writes the hub's address reaches /ws.
+// hubUrl normalisation: every way a user writes the hub's address reaches /ws, asking to resume.
 import { describe, expect, it } from 'vitest'
 import { ChatHubError } from '../../src/client/errors.js'
 import { socketUrl } from '../../src/client/hub-url.js'
 
 describe('socketUrl', () => {
   it.each([
-    ['ws://localhost:8765', 'ws://localhost:8765/ws?agent_id=a1'],
-    ['ws://localhost:8765/', 'ws://localhost:8765/ws?agent_id=a1'],
-    ['ws://localhost:8765/ws', 'ws://localhost:8765/ws?agent_id=a1'],
-    ['ws://localhost:8765/ws/', 'ws://localhost:8765/ws?agent_id=a1'],
-    ['http://hub.example:80/chat', 'ws://hub.example/chat/ws?agent_id=a1'],
-    ['https://hub.example/ws', 'wss://hub.example/ws?agent_id=a1'],
+    ['ws://localhost:8765', 'ws://localhost:8765/ws?agent_id=a1&resume=1'],
+    ['ws://localhost:8765/', 'ws://localhost:8765/ws?agent_id=a1&resume=1'],
+    ['ws://localhost:8765/ws', 'ws://localhost:8765/ws?agent_id=a1&resume=1'],
+    ['ws://localhost:8765/ws/', 'ws://localhost:8765/ws?agent_id=a1&resume=1'],
+    ['http://hub.example:80/chat', 'ws://hub.example/chat/ws?agent_id=a1&resume=1'],
+    ['https://hub.example/ws', 'wss://hub.example/ws?agent_id=a1&resume=1'],
   ])('%s → %s', (input, expected) => {
     expect(socketUrl(input, 'a1')).toBe(expected)
   })
 
   it('encodes the agent id and keeps other query parameters', () => {
-    expect(socketUrl('ws://h/ws?x=1', 'agent:one')).toBe('ws://h/ws?x=1&agent_id=agent%3Aone')
+    expect(socketUrl('ws://h/ws?x=1', 'agent:one')).toBe('ws://h/ws?x=1&agent_id=agent%3Aone&resume=1')
   })
 
   it('rejects what is not a hub URL', () => {

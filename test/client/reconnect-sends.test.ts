@@ -1,10 +1,11 @@
 // Requests across a lost connection: an unacked send is re-sent with the same client_msg_id
 // and stored once; a state-changing request in flight fails; calls made while reconnecting
-// wait for the next connection. Sockets are cut for real, from the hub's side.
+// wait for the next connection, and go out only once the hub has answered its `resume`.
+// Sockets are cut for real, from the hub's side.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import type { ChatClientOptions, DisconnectedEvent } from 'claw-chat-hub/client'
-import { take, text, useHub, type Frame } from './harness.js'
+import { take, text, trace, useHub, type Frame } from './harness.js'
 
 const h = useHub()
 const fast: Partial<ChatClientOptions> = { reconnect: { baseMs: 20, maxMs: 100 } }
@@ -23,7 +24,10 @@ describe('unacked sends', () => {
 
     expect(ack).toMatchObject({ channel_id: channelId, client_msg_id: 'k-1', seq: 1 })
     expect(doomed.received.filter(withMsgId('k-1'))).toHaveLength(0)
-    expect(h.latestTap(consumer).received.filter(withMsgId('k-1'))).toHaveLength(1)
+    const fresh = h.latestTap(consumer)
+    expect(fresh.received.map((f) => f.type)).toEqual(['resume', 'chat_message'])
+    expect(fresh.received[1]).toMatchObject({ client_msg_id: 'k-1' })
+    expect(trace(fresh.written)).toEqual(['welcome', 'resume', 'ack'])
     const history = await consumer.getHistory({ channelId })
     expect(history.messages.map((m) => m.client_msg_id)).toEqual(['k-1'])
     await consumer.sendMessage({ channelId, content: 'next' })
@@ -71,6 +75,7 @@ describe('requests across a reconnect', () => {
     expect(consumer.state).toBe('open')
     expect(h.tapsOf(consumer)).toHaveLength(2)
     expect((await queued).provider_id).toBe(consumer.agentId)
+    expect(h.latestTap(consumer).received.map((f) => f.type)).toEqual(['resume', 'register_service'])
   })
 
   it('without reconnect: ends the iterator with CONNECTION_LOST and refuses further calls', async () => {

@@ -1,6 +1,8 @@
-// Exactly-once, in-order delivery from seqs: duplicates, own messages, gaps, baselines.
+// Exactly-once delivery from seqs, and the resume cursors: repeats, own messages, first sights,
+// and a resume frame that stays within the hub's limits.
 import { describe, expect, it } from 'vitest'
-import { SeqTracker } from '../../src/client/seq-tracker.js'
+import { ResumeFrame } from '../../src/protocol/frames.js'
+import { RESUME_MAX_CHANNELS, SeqTracker } from '../../src/client/seq-tracker.js'
 import type { Message } from '../../src/client/types.js'
 
 const message = (seq: number, sender = 'peer', channel = 'ch_1'): Message => ({
@@ -11,67 +13,81 @@ const message = (seq: number, sender = 'peer', channel = 'ch_1'): Message => ({
   seq,
   timestamp: new Date(0).toISOString(),
 })
-const seqs = (messages: Message[]) => messages.map((m) => m.seq)
+const accepted = (tracker: SeqTracker, ...seqs: number[]) => seqs.filter((seq) => tracker.accept(message(seq)))
 
-describe('SeqTracker', () => {
-  it('delivers each seq once and drops replays at or below the watermark', () => {
+describe('SeqTracker delivery', () => {
+  it('delivers each seq once and drops repeats at or below the cursor', () => {
     const tracker = new SeqTracker('me')
-    expect(seqs(tracker.offer(message(1)))).toEqual([1])
-    expect(seqs(tracker.offer(message(2)))).toEqual([2])
-    expect(tracker.offer(message(2))).toEqual([])
-    expect(tracker.offer(message(1))).toEqual([])
-    expect(tracker.watermark('ch_1')).toBe(2)
+    expect(accepted(tracker, 1, 2, 2, 1)).toEqual([1, 2])
+    expect(tracker.cursor('ch_1')).toBe(2)
   })
 
-  it('starts a channel just below the first seq it sees', () => {
+  it('starts a channel at the first seq it sees: what came before belongs to an earlier session', () => {
     const tracker = new SeqTracker('me')
-    expect(seqs(tracker.offer(message(7)))).toEqual([7])
-    expect(tracker.offer(message(5))).toEqual([])
+    expect(accepted(tracker, 7, 5, 8)).toEqual([7, 8])
   })
 
-  it('steps over its own messages, known from acks or from history', () => {
+  it('never holds a message back: the seqs between are this agent’s own, sent over REST or another socket', () => {
     const tracker = new SeqTracker('me')
     tracker.see('ch_1', 0)
-    expect(tracker.markOwn('ch_1', 1)).toEqual([])
-    expect(seqs(tracker.offer(message(2)))).toEqual([2])
-    expect(tracker.offer(message(3, 'me'))).toEqual([])
-    expect(seqs(tracker.offer(message(4)))).toEqual([4])
-    expect(tracker.watermark('ch_1')).toBe(4)
+    expect(accepted(tracker, 3, 6)).toEqual([3, 6])
+    expect(tracker.accept(message(7, 'me'))).toBe(false)
   })
 
-  it('holds messages behind a gap and releases them in order once it fills', () => {
+  it('does not count acked seqs: an ack may overtake a lower seq committed in the same batch', () => {
     const tracker = new SeqTracker('me')
-    tracker.see('ch_1', 2)
-    expect(tracker.offer(message(5))).toEqual([])
-    expect(tracker.offer(message(4))).toEqual([])
-    expect(tracker.hasGap('ch_1')).toBe(true)
-    expect(seqs(tracker.offer(message(3)))).toEqual([3, 4, 5])
-    expect(tracker.hasGap('ch_1')).toBe(false)
+    expect(accepted(tracker, 1)).toEqual([1])
+    tracker.own('ch_1', 3)
+    expect(tracker.cursor('ch_1')).toBe(1)
+    expect(accepted(tracker, 2, 4)).toEqual([2, 4])
   })
 
-  it('an ack can close a gap', () => {
+  it('resumes a channel first seen through an ack from just below it, or lower once something arrives', () => {
     const tracker = new SeqTracker('me')
-    tracker.see('ch_1', 0)
-    expect(tracker.offer(message(2))).toEqual([])
-    expect(seqs(tracker.markOwn('ch_1', 1))).toEqual([2])
+    tracker.own('ch_1', 5)
+    tracker.own('ch_1', 9)
+    expect(tracker.cursor('ch_1')).toBe(4)
+    expect(accepted(tracker, 3, 4, 3)).toEqual([3, 4])
+    expect(tracker.cursor('ch_1')).toBe(4)
   })
 
-  it('skipGap gives up on missing seqs and delivers what waited, in order', () => {
+  it('keeps channels apart', () => {
     const tracker = new SeqTracker('me')
-    tracker.see('ch_1', 0)
-    tracker.offer(message(4))
-    tracker.offer(message(3))
-    expect(seqs(tracker.skipGap('ch_1'))).toEqual([3, 4])
-    expect(tracker.offer(message(1))).toEqual([])
-    expect(seqs(tracker.offer(message(5)))).toEqual([5])
+    expect(tracker.accept(message(1, 'peer', 'ch_a'))).toBe(true)
+    expect(tracker.accept(message(1, 'peer', 'ch_b'))).toBe(true)
+    expect(tracker.accept(message(1, 'peer', 'ch_a'))).toBe(false)
   })
+})
 
-  it('keeps channels apart and leaves ended ones out of catch-up', () => {
+describe('SeqTracker resume cursors', () => {
+  it('lists every known channel, open ones first, then the most recently ended', () => {
     const tracker = new SeqTracker('me')
-    tracker.offer(message(1, 'peer', 'ch_a'))
-    tracker.offer(message(1, 'peer', 'ch_b'))
+    tracker.see('ch_accepted', 0)
+    for (const channel of ['ch_a', 'ch_b', 'ch_c']) tracker.accept(message(2, 'peer', channel))
+    tracker.own('ch_mine', 1)
+    tracker.markEnded('ch_b')
     tracker.markEnded('ch_a')
-    expect(tracker.openChannels()).toEqual(['ch_b'])
-    expect(tracker.offer(message(1, 'peer', 'ch_a'))).toEqual([])
+    expect(tracker.resumeCursors(1 << 20)).toEqual([
+      { channel_id: 'ch_accepted', last_seq: 0 },
+      { channel_id: 'ch_c', last_seq: 2 },
+      { channel_id: 'ch_mine', last_seq: 0 },
+      { channel_id: 'ch_a', last_seq: 2 },
+      { channel_id: 'ch_b', last_seq: 2 },
+    ])
+  })
+
+  it('stays within the frame size and the hub’s item limit, and forgets the oldest ended channels', () => {
+    expect(RESUME_MAX_CHANNELS).toBe(ResumeFrame.properties.channels.maxItems)
+    const tracker = new SeqTracker('me')
+    for (let i = 0; i < RESUME_MAX_CHANNELS + 5; i++) tracker.accept(message(1, 'peer', `ch_${i}`))
+    expect(tracker.resumeCursors(16 << 20)).toHaveLength(RESUME_MAX_CHANNELS)
+    const small = tracker.resumeCursors(1024)
+    expect(small.length).toBeGreaterThan(10)
+    expect(JSON.stringify({ type: 'resume', request_id: 'resume', channels: small }).length).toBeLessThanOrEqual(1024)
+
+    for (let i = 0; i < RESUME_MAX_CHANNELS + 5; i++) tracker.markEnded(`ch_${i}`)
+    expect(tracker.cursor('ch_4')).toBeUndefined()
+    expect(tracker.cursor('ch_5')).toBe(1)
+    expect(tracker.resumeCursors(16 << 20)[0]).toEqual({ channel_id: `ch_${RESUME_MAX_CHANNELS + 4}`, last_seq: 1 })
   })
 })
