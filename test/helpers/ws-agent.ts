@@ -1,6 +1,6 @@
 // A raw WebSocket agent for protocol tests: sends frames as written and waits for the frames
 // it expects, with nothing of the ChatClient in between.
-import WebSocket from 'ws'
+import WebSocket, { type ClientOptions } from 'ws'
 
 export type Frame = Record<string, unknown> & { type: string }
 
@@ -18,8 +18,8 @@ export class WsAgent {
   }
 
   /** Connects as agent_id and waits for the welcome frame. */
-  static async connect(wsUrl: string, agentId: string, query = ''): Promise<WsAgent> {
-    const socket = new WebSocket(`${wsUrl}/ws?agent_id=${encodeURIComponent(agentId)}${query}`)
+  static async connect(wsUrl: string, agentId: string, query = '', options: ClientOptions = {}): Promise<WsAgent> {
+    const socket = new WebSocket(`${wsUrl}/ws?agent_id=${encodeURIComponent(agentId)}${query}`, options)
     const agent = new WsAgent(socket)
     await agent.next('welcome')
     return agent
@@ -80,4 +80,17 @@ export class WsAgent {
       })
     })
   }
+}
+
+/** Tries an upgrade that the hub should refuse; resolves with the HTTP status and JSON body. */
+export function refusedUpgrade(wsUrl: string, query: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${wsUrl}/ws${query}`)
+    socket.on('unexpected-response', (_request, response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(body) as unknown }))
+    })
+    socket.on('open', () => reject(new Error('upgrade was accepted')))
+  })
 }

@@ -1,9 +1,8 @@
 // Hostile and broken input over /ws: every bad frame gets an error frame, the connection keeps
 // serving, nothing is stored, and abuse ends in a documented close code.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { WsAgent } from '../helpers/ws-agent.js'
+import { refusedUpgrade, WsAgent } from '../helpers/ws-agent.js'
 
 const MAX_FRAME_BYTES = 4096
 let hub: TestHub
@@ -81,17 +80,7 @@ describe('abuse', () => {
 })
 
 describe('refused upgrades', () => {
-  function upgrade(query: string): Promise<{ status: number; body: unknown }> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${hub.wsUrl}/ws${query}`)
-      socket.on('unexpected-response', (_request, response) => {
-        let body = ''
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()))
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(body) as unknown }))
-      })
-      socket.on('open', () => reject(new Error('upgrade was accepted')))
-    })
-  }
+  const upgrade = (query: string) => refusedUpgrade(hub.wsUrl, query)
 
   it('answers a missing agent_id with 401 and a JSON error', async () => {
     expect(await upgrade('')).toEqual({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: expect.any(String) } } })
