@@ -7,6 +7,7 @@ import {
   ChannelId,
   ClientMsgId,
   Content,
+  Description,
   HistoryLimit,
   HistoryPage,
   Message,
@@ -19,7 +20,7 @@ import {
   Timestamp,
 } from './shapes.js'
 
-export const RequestId = Type.Union([Type.String({ maxLength: 128 }), Type.Integer()], {
+export const RequestId = Type.Union([Type.String({ maxLength: 128 }), Type.Integer({ minimum: -(2 ** 53 - 1), maximum: 2 ** 53 - 1 })], {
   description: 'Chosen by the client; echoed on every reply to the frame.',
 })
 
@@ -34,7 +35,7 @@ function frame<T extends string, P extends TProperties>(type: T, properties: P, 
 
 export const RegisterServiceFrame = frame(
   'register_service',
-  { service_id: ServiceId, description: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { service_id: ServiceId, description: Type.Optional(Description) },
   'Provider binds a service to itself; requests for the service reach it. Reply: `register_service` with the service.',
 )
 export const ChatRequestFrame = frame(

@@ -3,6 +3,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 const NAME_PATTERN = '^[A-Za-z0-9._:-]+$'
+/** Free text the databases can store: any Unicode but NUL (PostgreSQL text cannot hold it). */
+const TEXT_PATTERN = '^[^\\u0000]*$'
+
+/** A free-text string: no NUL characters, bounded length. */
+export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
+  Type.String({ maxLength, pattern: TEXT_PATTERN, ...options })
 
 export const AgentId = Type.String({
   minLength: 1,
@@ -16,20 +22,38 @@ export const ServiceId = Type.String({
   pattern: NAME_PATTERN,
   description: 'Service identifier: 1–128 characters of [A-Za-z0-9._:-].',
 })
-export const ChannelId = Type.String({ minLength: 1, maxLength: 64, description: "'ch_' + a sortable unique id." })
-export const MessageId = Type.String({ minLength: 1, maxLength: 64, description: "'msg_' + a sortable unique id." })
+export const ChannelId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NAME_PATTERN,
+  description: "'ch_' + a sortable unique id.",
+})
+export const MessageId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NAME_PATTERN,
+  description: "'msg_' + a sortable unique id.",
+})
 export const ClientMsgId = Type.String({
   minLength: 1,
   maxLength: 128,
+  pattern: TEXT_PATTERN,
   description: 'Idempotency key chosen by the sender, unique per sender and channel: a retried send returns the original message.',
 })
-export const Seq = Type.Integer({ minimum: 0, description: 'Per-channel sequence number; the first message has seq 1.' })
+/** The largest seq a channel can reach (the databases' 32-bit integer). */
+export const MAX_SEQ = 2_147_483_647
+export const Seq = Type.Integer({
+  minimum: 0,
+  maximum: MAX_SEQ,
+  description: 'Per-channel sequence number; the first message has seq 1.',
+})
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.' })
-export const Content = Type.String({ minLength: 1, maxLength: 200_000, description: 'Message text.' })
+export const Content = Text(200_000, { minLength: 1, description: 'Message text (any Unicode but NUL).' })
 export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
   description: 'Any JSON object the sender attaches to a message.',
 })
-export const Reason = Type.String({ maxLength: 1000 })
+export const Reason = Text(1000)
+export const Description = Text(2000)
 export const ChannelStatus = Type.Union(
   [Type.Literal('pending'), Type.Literal('active'), Type.Literal('rejected'), Type.Literal('ended')],
   { description: 'pending → active | rejected; active → ended.' },
