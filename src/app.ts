@@ -2,10 +2,13 @@
 // registered explicitly. It does not listen (src/server.ts does).
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Config } from './config.js'
+import { listOf, type Config } from './config.js'
+import { authPlugin } from './auth/plugin.js'
+import { serializeRequest } from './auth/redact.js'
 import { hubPlugin } from './hub/plugin.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
+import { securityPlugin } from './plugins/security.js'
 import { storePlugin } from './plugins/store.js'
 import { swaggerPlugin } from './plugins/swagger.js'
 import { validationPlugin } from './plugins/validation.js'
@@ -16,22 +19,41 @@ import { serviceRoutes } from './routes/services.js'
 
 export type App = FastifyInstance
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The validated configuration the app was built with. */
+    config: Config
+  }
+}
+
 export async function buildApp(config: Config): Promise<App> {
   const app = Fastify({
-    logger: { level: config.LOG_LEVEL },
+    logger: { level: config.LOG_LEVEL, serializers: { req: serializeRequest } },
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.decorate('config', config)
 
   await app.register(errorsPlugin)
   await app.register(validationPlugin)
   await app.register(metricsPlugin)
   await app.register(swaggerPlugin)
+  // Before authentication and the routes: its rate limit runs first, and it documents their 429.
+  await app.register(securityPlugin, {
+    corsOrigins: listOf(config.CORS_ORIGINS),
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  })
   await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
+  await app.register(authPlugin)
   await app.register(hubPlugin, {
     maxFrameBytes: config.MAX_FRAME_BYTES,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
+    maxConnectionsPerAgent: config.MAX_CONNECTIONS_PER_AGENT,
+    allowedOrigins: listOf(config.WS_ALLOWED_ORIGINS),
+    maxPendingRequests: config.MAX_PENDING_REQUESTS,
   })
 
   await app.register(healthRoutes)

@@ -11,6 +11,38 @@ const ConfigSchema = Type.Object({
     default: 'file:./data/hub.db',
     description: 'file:<path> for embedded SQLite, postgresql://… for PostgreSQL.',
   }),
+  HUB_AUTH: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+    default: 'auto',
+    description:
+      'auto: agents authenticate with API keys (keyless agents only from this machine, unless HUB_ADMIN_TOKEN is set); off: no authentication at all (logged loudly).',
+  }),
+  HUB_ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: "The operator's bearer token; once set, every request and connection must authenticate." }),
+  ),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'Behind a reverse proxy: take the client address from X-Forwarded-For (for loopback trust and rate limits).',
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated browser origins allowed to call the REST API (CORS); empty: none.',
+  }),
+  WS_ALLOWED_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated origins allowed to open /ws from a browser; upgrades carrying another Origin are refused (403).',
+  }),
+  MAX_FRAMES_PER_SECOND: Type.Integer({
+    minimum: 1,
+    default: 200,
+    description: 'Frames one connection may send per second (bursts of twice that); more get RATE_LIMITED.',
+  }),
+  MAX_CONNECTIONS_PER_AGENT: Type.Integer({ minimum: 1, default: 16, description: 'Open /ws connections one agent may hold.' }),
+  MAX_PENDING_REQUESTS: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: 'Unanswered chat requests one consumer may have open.',
+  }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200, description: 'REST requests per minute per client address.' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info', description: 'Log level.' },
@@ -45,6 +77,13 @@ const ConfigSchema = Type.Object({
 })
 
 export type Config = Static<typeof ConfigSchema>
+
+/** A comma-separated list variable as a list (empty items dropped). */
+export const listOf = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
 export const CONFIG_SCHEMA = ConfigSchema
 
 export class ConfigError extends Error {
@@ -62,7 +101,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const error = Value.Errors(ConfigSchema, converted).First()
   if (error) {
     const name = error.path.replace(/^\//, '')
-    throw new ConfigError(`invalid ${name}=${JSON.stringify(raw[name])}: ${error.message}`)
+    const shown = name === 'HUB_ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(raw[name])
+    throw new ConfigError(`invalid ${name}=${shown}: ${error.message}`)
   }
   return converted as Config
 }

@@ -22,3 +22,18 @@ export function assertProvider(actor: Actor, channel: Channel): void {
 
 /** The acting agent's id; the operator acts as "admin". */
 export const actorName = (actor: Actor): string => (actor.kind === 'agent' ? actor.agentId : 'admin')
+
+/**
+ * The agent a request acts as. An agent acts as itself: naming another id is forbidden. The
+ * operator acts for the agent it names.
+ */
+export function actingAgent(actor: Actor, claimed: string | undefined, field: string): string {
+  if (actor.kind === 'agent') {
+    if (claimed !== undefined && claimed !== actor.agentId) {
+      throw new Errors.Forbidden(`${field} comes from your credentials: you are ${actor.agentId}`)
+    }
+    return actor.agentId
+  }
+  if (claimed === undefined) throw new Errors.BadRequest(`${field} is required when the operator acts for an agent`)
+  return claimed
+}

@@ -1,7 +1,7 @@
 // The chat layer: channel life cycle and messaging, shared by the /ws handlers and REST routes.
 import type { Store } from '../store/index.js'
 import { KeyedLock } from '../lib/keyed-lock.js'
-import { ChannelLifecycle } from './lifecycle.js'
+import { ChannelLifecycle, type RequestLimits } from './lifecycle.js'
 import { Messaging } from './messaging.js'
 import type { Notifier } from './notifier.js'
 
@@ -10,12 +10,13 @@ export interface Chat {
   messaging: Messaging
 }
 
-export function createChat(store: Store, notifier: Notifier): Chat {
+export function createChat(store: Store, notifier: Notifier, limits: RequestLimits): Chat {
   const locks = new KeyedLock()
   return {
-    lifecycle: new ChannelLifecycle(store, notifier, locks),
+    lifecycle: new ChannelLifecycle(store, notifier, locks, limits),
     messaging: new Messaging(store, locks),
   }
 }
 
 export { ADMIN, asAgent, type Actor, type Origin } from './notifier.js'
+export type { RequestLimits } from './lifecycle.js'

@@ -13,40 +13,59 @@ export interface RequestTarget {
   consumer_id?: string | undefined
 }
 
+export interface RequestLimits {
+  /** Chat requests one consumer may have waiting for an answer. */
+  maxPendingRequests: number
+  /** Called when a request is refused for passing maxPendingRequests. */
+  onPendingLimit?: () => void
+}
+
+/** Lock key of one consumer's requests (pair keys always hold two ids, so never start with \0). */
+const consumerKey = (consumerId: string): string => `\u0000${consumerId}`
+
 export class ChannelLifecycle {
   constructor(
     private readonly store: Store,
     private readonly notifier: Notifier,
     private readonly locks: KeyedLock,
+    private readonly limits: RequestLimits,
   ) {}
 
-  /** A consumer asks for a service; the provider receives chat_request (now, or when it connects). */
+  /**
+   * A consumer asks for a service; the provider receives chat_request (now, or when it connects).
+   * Asking again re-sends the pending request; a new one is refused while the consumer has
+   * maxPendingRequests unanswered.
+   */
   async request(consumerId: string, serviceId: string, message: string | undefined, origin?: Origin): Promise<Channel> {
     const service = await this.store.services.get(serviceId)
     if (!service) throw new Errors.ServiceNotFound(serviceId)
     const providerId = service.providerId
     if (providerId === consumerId) throw new Errors.BadRequest(`${consumerId} provides ${serviceId} itself`)
     const requestId = origin?.requestId === undefined ? null : JSON.stringify(origin.requestId)
-    return this.locks.run(pairKey(providerId, consumerId), async () => {
-      const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
-      if (active) {
-        this.notifier.notify([], acceptFrame(active), originReply(origin))
-        return active
-      }
-      const pending = await this.store.channels.findFor(providerId, consumerId, serviceId, ['pending'])
-      const channel = pending
-        ? ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
-        : await this.store.channels.create({
-            providerId,
-            consumerId,
-            serviceId,
-            status: 'pending',
-            requestMessage: message ?? null,
-            requestId,
-          })
-      this.notifier.notify([providerId], requestFrame(channel))
-      return channel
-    })
+    // The consumer's lock (always taken before a pair's) makes count-then-create one step.
+    return this.locks.run(consumerKey(consumerId), () =>
+      this.locks.run(pairKey(providerId, consumerId), async () => {
+        const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+        if (active) {
+          this.notifier.notify([], acceptFrame(active), originReply(origin))
+          return active
+        }
+        const pending = await this.store.channels.findFor(providerId, consumerId, serviceId, ['pending'])
+        if (!pending) await this.assertMayRequest(consumerId)
+        const channel = pending
+          ? ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
+          : await this.store.channels.create({
+              providerId,
+              consumerId,
+              serviceId,
+              status: 'pending',
+              requestMessage: message ?? null,
+              requestId,
+            })
+        this.notifier.notify([providerId], requestFrame(channel))
+        return channel
+      }),
+    )
   }
 
   async accept(actor: Actor, target: RequestTarget, origin?: Origin): Promise<Channel> {
@@ -122,6 +141,13 @@ export class ChannelLifecycle {
     assertProvider(actor, channel)
     if (channel.status !== 'pending') throw new Errors.ChannelNotPending(channel.id, channel.status)
     return channel
+  }
+
+  private async assertMayRequest(consumerId: string): Promise<void> {
+    const { maxPendingRequests } = this.limits
+    if ((await this.store.channels.countPending(consumerId)) < maxPendingRequests) return
+    this.limits.onPendingLimit?.()
+    throw new Errors.TooManyPending(consumerId, maxPendingRequests)
   }
 
   private async notPending(channelId: string): Promise<Error> {

@@ -1,6 +1,6 @@
-// Reads a connection's frames: size check, parse and validate, then hand each to its handler in
-// arrival order. Every refusal becomes an `error` frame; a client that keeps sending frames the
-// hub must refuse is disconnected with close code 4400.
+// Reads a connection's frames: size check, pace (MAX_FRAMES_PER_SECOND), parse and validate,
+// then hand each to its handler in arrival order. Every refusal becomes an `error` frame; a client
+// that keeps sending frames the hub must refuse (flooding included) is disconnected with 4400.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError } from '../errors.js'
@@ -11,6 +11,7 @@ import type { HubMetrics } from '../plugins/metrics.js'
 import type { TaskSet } from '../lib/task-set.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
+import { TokenBucket } from './limits.js'
 
 /** Refusals a connection may collect at once, and how many it earns back per second. */
 const ERROR_BURST = 20
@@ -18,6 +19,8 @@ const ERROR_REFILL_PER_SECOND = 1
 
 export interface DispatcherOptions {
   maxFrameBytes: number
+  /** Frames per second the connection may send, in bursts of twice that. */
+  maxFramesPerSecond: number
   log: FastifyBaseLogger
   metrics: HubMetrics
   /** Frames in progress, which shutdown waits for. */
@@ -28,14 +31,16 @@ export interface DispatcherOptions {
 
 export class FrameDispatcher {
   private tail: Promise<void> = Promise.resolve()
-  private errorTokens = ERROR_BURST
-  private refilledAt = Date.now()
+  private readonly errorTokens = new TokenBucket(ERROR_BURST, ERROR_REFILL_PER_SECOND)
+  private readonly frameTokens: TokenBucket
 
   constructor(
     private readonly connection: Connection,
     private readonly handlers: Handlers,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.frameTokens = new TokenBucket(2 * options.maxFramesPerSecond, options.maxFramesPerSecond)
+  }
 
   receive(data: RawData): void {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
@@ -43,6 +48,12 @@ export class FrameDispatcher {
       return this.refuse(new Errors.FrameTooLarge(buffer.byteLength, this.options.maxFrameBytes), undefined)
     }
     const parsed = parseFrame(buffer.toString('utf8'))
+    // Every frame counts, well-formed or not; one over the pace is answered, not handled.
+    if (!this.frameTokens.take()) {
+      this.options.metrics.limitBreaches.inc({ limit: 'max_frames_per_second' })
+      const limit = this.options.maxFramesPerSecond
+      return this.refuse(new Errors.RateLimited(`More than ${limit} frames a second; slow down`), parsed.requestId)
+    }
     if (!parsed.frame) return this.refuse(parsed.error, parsed.requestId)
     const frame = parsed.frame
     if (this.options.closing()) {
@@ -81,16 +92,8 @@ export class FrameDispatcher {
       ...(requestId !== undefined ? { request_id: requestId } : {}),
     })
     // The hub's own failures (and its shutting down) are not held against the client.
-    if (known && error.statusCode !== 503 && !this.spendErrorToken()) {
+    if (known && error.statusCode !== 503 && !this.errorTokens.take()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')
     }
-  }
-
-  private spendErrorToken(): boolean {
-    const now = Date.now()
-    this.errorTokens = Math.min(ERROR_BURST, this.errorTokens + ((now - this.refilledAt) / 1000) * ERROR_REFILL_PER_SECOND)
-    this.refilledAt = now
-    this.errorTokens -= 1
-    return this.errorTokens >= 0
   }
 }

@@ -7,7 +7,7 @@ import { createChat, type Chat } from '../chat/index.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
 import { Router } from './router.js'
-import { wsRoute } from './ws-route.js'
+import { wsRoute, type WsRouteOptions } from './ws-route.js'
 
 export interface Hub {
   router: Router
@@ -24,10 +24,10 @@ declare module 'fastify' {
   }
 }
 
-export interface HubPluginOptions {
-  maxFrameBytes: number
-  maxBufferedBytes: number
+export interface HubPluginOptions extends WsRouteOptions {
   heartbeatIntervalMs: number
+  /** Chat requests one consumer may have waiting for an answer. */
+  maxPendingRequests: number
 }
 
 /** Frames up to this multiple of the limit get an error frame; larger ones close the socket (1009). */
@@ -40,7 +40,11 @@ export const hubPlugin = fp<HubPluginOptions>(
     const { store, metrics } = app
     const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
     store.writer.onCommitted((batch) => router.deliver(batch))
-    const hub: Hub = { router, chat: createChat(store, router), tasks: new TaskSet(), closing: false }
+    const chat = createChat(store, router, {
+      maxPendingRequests: options.maxPendingRequests,
+      onPendingLimit: () => metrics.limitBreaches.inc({ limit: 'max_pending_requests' }),
+    })
+    const hub: Hub = { router, chat, tasks: new TaskSet(), closing: false }
     app.decorate('hub', hub)
 
     const heartbeat = setInterval(() => {
@@ -72,5 +76,5 @@ export const hubPlugin = fp<HubPluginOptions>(
     })
     await app.register(wsRoute, options)
   },
-  { name: 'hub', dependencies: ['store', 'metrics'] },
+  { name: 'hub', dependencies: ['store', 'metrics', 'auth'] },
 )

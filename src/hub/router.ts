@@ -2,6 +2,7 @@
 // on the copies that answer a request, and stored messages to their recipients (serialised once
 // per message, whatever the number of connections).
 import type { Reply, Notifier } from '../chat/notifier.js'
+import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { DeliveryCursors } from '../store/delivery-cursors.js'
@@ -43,6 +44,13 @@ export class Router implements Notifier {
 
   all(): Connection[] {
     return [...this.byId.values()]
+  }
+
+  /** Closes every connection of the agent (its credentials changed). */
+  disconnectAgent(agentId: string, code: CloseCode, reason: string): number {
+    const connections = [...(this.byAgent.get(agentId) ?? [])]
+    for (const connection of connections) connection.close(code, reason)
+    return connections.length
   }
 
   notify(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {

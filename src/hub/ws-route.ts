@@ -1,36 +1,49 @@
 // GET /ws: identifies the agent at upgrade (refusing with an HTTP error, not a closed socket),
-// then greets it, replays what it missed and serves its frames.
+// checks the page's Origin and the agent's connection count, then greets it, replays what it
+// missed and serves its frames.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { bearerOf } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
+import { ConnectionSlots, OriginPolicy } from './limits.js'
 import { replayBacklog } from './replay.js'
 
 export const PROTOCOL_VERSION = 1
 
 const WsQuery = Type.Object({
   agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
+  api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
   resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
 })
 
 export interface WsRouteOptions {
   maxFrameBytes: number
   maxBufferedBytes: number
+  maxFramesPerSecond: number
+  maxConnectionsPerAgent: number
+  /** Origins whose pages may open /ws; an upgrade carrying another Origin is refused (403). */
+  allowedOrigins: string[]
 }
 
 export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, options) => {
   const { store, metrics, hub } = app
   const handlers = createHandlers(store, hub.chat, hub.router)
+  const origins = new OriginPolicy(options.allowedOrigins, () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
+  const slots = new ConnectionSlots(options.maxConnectionsPerAgent, () =>
+    metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
+  )
 
   app.get(
     '/ws',
     {
       websocket: true,
       schema: { hide: true, querystring: WsQuery },
+      onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
         const agentId = request.query.agent_id
@@ -40,6 +53,9 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
         if (!Value.Check(AgentId, agentId)) {
           throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
         }
+        await app.auth.agent(agentId, { key: bearerOf(request) ?? request.query.api_key, ip: request.ip })
+        // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
+        slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
         await store.agents.touch(agentId)
       },
@@ -55,6 +71,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       )
       const dispatcher = new FrameDispatcher(connection, handlers, {
         maxFrameBytes: options.maxFrameBytes,
+        maxFramesPerSecond: options.maxFramesPerSecond,
         log: request.log,
         metrics,
         tasks: hub.tasks,
@@ -62,6 +79,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       })
       socket.on('message', (data) => dispatcher.receive(data))
       socket.on('close', () => {
+        slots.release(request.raw)
         hub.router.remove(connection)
         metrics.connections.dec()
         hub.tasks.run(

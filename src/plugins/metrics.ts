@@ -14,7 +14,19 @@ export interface HubMetrics {
   batchSeconds: Histogram
   slowConsumers: Counter
   heartbeatTimeouts: Counter
+  /** Refusals for breaking a limit, labelled with the setting that was exceeded (LIMIT_NAMES). */
+  limitBreaches: Counter<'limit'>
 }
+
+/** The `limit` labels of hub_limit_breaches_total: each names the setting that was exceeded. */
+export const LIMIT_NAMES = [
+  'max_frames_per_second',
+  'max_connections_per_agent',
+  'max_pending_requests',
+  'rate_limit_per_minute',
+  'ws_allowed_origins',
+] as const
+export type LimitName = (typeof LIMIT_NAMES)[number]
 
 export function createMetrics(): HubMetrics {
   const registry = new Registry()
@@ -57,6 +69,7 @@ export function createMetrics(): HubMetrics {
       help: 'Connections dropped for not answering pings (4408).',
       registers,
     }),
+    limitBreaches: limitBreaches(registers),
     batchSeconds: new Histogram({
       name: 'hub_store_batch_seconds',
       help: 'Duration of group-commit transactions.',
@@ -64,6 +77,18 @@ export function createMetrics(): HubMetrics {
       registers,
     }),
   }
+}
+
+function limitBreaches(registers: Registry[]): Counter<'limit'> {
+  const counter = new Counter({
+    name: 'hub_limit_breaches_total',
+    help: 'Requests, upgrades and frames refused for exceeding a limit, by the setting exceeded.',
+    labelNames: ['limit'],
+    registers,
+  })
+  // Every series exists from the start, at 0, so that a first breach shows as a rise.
+  for (const limit of LIMIT_NAMES) counter.inc({ limit }, 0)
+  return counter
 }
 
 declare module 'fastify' {

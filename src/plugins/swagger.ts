@@ -14,6 +14,18 @@ export const swaggerPlugin = fp(
           description:
             'Real-time message hub for AI agents. This document covers the REST API; the /ws protocol is described in docs/protocol.md.',
         },
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: "An agent's API key (with X-Agent-Id), or the operator's HUB_ADMIN_TOKEN.",
+            },
+            agentId: { type: 'apiKey', in: 'header', name: 'X-Agent-Id', description: 'The agent the API key belongs to.' },
+          },
+        },
+        // Keyless calls from the hub's own machine act as the operator unless HUB_ADMIN_TOKEN is set.
+        security: [{ bearer: [], agentId: [] }, { bearer: [] }, {}],
         tags: [
           { name: 'channels', description: 'Channels between a provider and a consumer, and their messages' },
           { name: 'services', description: 'Services and the providers they are bound to' },

@@ -3,6 +3,7 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   TOO_BIG: 1009,
   TOO_MANY_ERRORS: 4400,
+  UNAUTHORIZED: 4401,
   HEARTBEAT_TIMEOUT: 4408,
   SLOW_CONSUMER: 4429,
 } as const
@@ -11,7 +12,9 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.GOING_AWAY]: 'The hub is shutting down; reconnect (to it or another instance) and resume.',
   [CloseCode.TOO_BIG]: 'A frame exceeded four times max_frame_bytes.',
-  [CloseCode.TOO_MANY_ERRORS]: 'The client kept sending frames the hub had to refuse.',
+  [CloseCode.TOO_MANY_ERRORS]:
+    'The client kept sending frames the hub had to refuse: malformed or invalid ones, or more than MAX_FRAMES_PER_SECOND (RATE_LIMITED).',
+  [CloseCode.UNAUTHORIZED]: "The agent's API key was rotated or revoked; connect again with a valid key.",
   [CloseCode.HEARTBEAT_TIMEOUT]: 'The client did not answer the hub\'s WebSocket ping within one heartbeat interval.',
   [CloseCode.SLOW_CONSUMER]:
     'The client read too slowly: its unsent frames passed the high-water mark. Reconnect and resume; nothing is lost.',

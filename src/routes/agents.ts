@@ -1,16 +1,33 @@
-// REST for agents: who the hub knows and who is connected right now.
+// REST for agents: who the hub knows and who is connected right now; and, for the operator,
+// issuing, rotating and revoking API keys. A key is shown once, when issued; a rotated or revoked
+// key's open connections are closed at once (4401).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { generateKey, hashKey } from '../auth/api-keys.js'
+import { requireAdmin } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
+import { CloseCode } from '../protocol/close-codes.js'
 import { toAgent } from '../store/mappers.js'
-import { Agent, AgentId } from '../protocol/shapes.js'
+import { Agent, AgentId, Text } from '../protocol/shapes.js'
 import { Cursor, ListLimit, NextCursor, errors } from './common.js'
 
 const tags = ['agents']
+const Params = Type.Object({ id: AgentId })
+const IssuedKey = Type.Object({
+  agent: Agent,
+  api_key: Type.String({ description: 'The new key. It is shown only now: the hub keeps only a hash of it.' }),
+})
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
   const { router } = app.hub
+
+  const issue = async (agentId: string, displayName?: string) => {
+    const apiKey = generateKey()
+    const row = await store.agents.setKey(agentId, await hashKey(apiKey), displayName)
+    router.disconnectAgent(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
+    return { agent: toAgent(row, router.connectionsOf(agentId)), api_key: apiKey }
+  }
 
   app.get(
     '/agents',
@@ -19,7 +36,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List agents by id, with online presence',
         querystring: Type.Object({ limit: ListLimit, cursor: Type.Optional(Cursor) }),
-        response: { 200: Type.Object({ agents: Type.Array(Agent), next_cursor: NextCursor }), ...errors(400) },
+        response: { 200: Type.Object({ agents: Type.Array(Agent), next_cursor: NextCursor }), ...errors(400, 401) },
       },
     },
     async (request) => {
@@ -33,17 +50,69 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/agents/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Read an agent and its presence',
-        params: Type.Object({ id: AgentId }),
-        response: { 200: Agent, ...errors(404) },
-      },
-    },
+    { schema: { tags, summary: 'Read an agent and its presence', params: Params, response: { 200: Agent, ...errors(401, 404) } } },
     async (request) => {
       const row = await store.agents.get(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
+      return toAgent(row, router.connectionsOf(row.id))
+    },
+  )
+
+  app.post(
+    '/agents',
+    {
+      schema: {
+        tags,
+        summary: 'Register an agent and issue its API key (operator)',
+        description: 'Refused (409) for an agent that already has a key: rotate it with POST /agents/{id}/key.',
+        body: Type.Object({ agent_id: AgentId, display_name: Type.Optional(Text(200)) }),
+        response: { 201: IssuedKey, ...errors(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.actor)
+      const { agent_id: agentId, display_name: displayName } = request.body
+      if ((await store.agents.get(agentId))?.apiKeyHash) {
+        throw new Errors.AgentHasKey(agentId)
+      }
+      return reply.status(201).send(await issue(agentId, displayName))
+    },
+  )
+
+  app.post(
+    '/agents/:id/key',
+    {
+      schema: {
+        tags,
+        summary: "Rotate an agent's API key (operator)",
+        description: 'Issues a new key; the old one stops working and connections made with it are closed (4401).',
+        params: Params,
+        response: { 200: IssuedKey, ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.actor)
+      if (!(await store.agents.get(request.params.id))) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
+      return issue(request.params.id)
+    },
+  )
+
+  app.delete(
+    '/agents/:id/key',
+    {
+      schema: {
+        tags,
+        summary: "Revoke an agent's API key (operator)",
+        description: 'The agent cannot connect until a new key is issued; its open connections are closed (4401).',
+        params: Params,
+        response: { 200: Agent, ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.actor)
+      const row = await store.agents.revokeKey(request.params.id)
+      if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
+      router.disconnectAgent(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
       return toAgent(row, router.connectionsOf(row.id))
     },
   )

@@ -2,8 +2,9 @@
 // connected agents over /ws live, exactly as if an agent had sent the frame.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ADMIN, asAgent } from '../chat/index.js'
-import { assertMember } from '../chat/access.js'
+import { asAgent } from '../chat/index.js'
+import { actingAgent, assertMember } from '../chat/access.js'
+import { Errors } from '../errors.js'
 import { toChannel } from '../store/mappers.js'
 import {
   AgentId,
@@ -35,6 +36,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'List channels, newest last, filtered by agent, service or status',
+        description: 'An agent sees only its own channels.',
         querystring: Type.Object({
           agent_id: Type.Optional(AgentId),
           service_id: Type.Optional(ServiceId),
@@ -42,11 +44,13 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
           limit: ListLimit,
           cursor: Type.Optional(Cursor),
         }),
-        response: { 200: Type.Object({ channels: Type.Array(Channel), next_cursor: NextCursor }), ...errors(400) },
+        response: { 200: Type.Object({ channels: Type.Array(Channel), next_cursor: NextCursor }), ...errors(400, 401, 403) },
       },
     },
     async (request) => {
-      const { limit, cursor, agent_id: agentId, service_id: serviceId, status } = request.query
+      const { limit, cursor, service_id: serviceId, status } = request.query
+      const { actor } = request
+      const agentId = actor.kind === 'agent' ? actingAgent(actor, request.query.agent_id, 'agent_id') : request.query.agent_id
       const page = await store.channels.list({ agentId, serviceId, status }, limit, cursor)
       return { channels: page.items.map(toChannel), next_cursor: page.next_cursor }
     },
@@ -60,11 +64,15 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Open an active channel between a provider and a consumer, or return the one they have',
         description: 'Both agents receive chat_accept over /ws when a channel is created.',
         body: Type.Object({ provider_id: AgentId, consumer_id: AgentId, service_id: Type.Optional(ServiceId) }),
-        response: { 200: Channel, 201: Channel, ...errors(400, 404) },
+        response: { 200: Channel, 201: Channel, ...errors(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const { provider_id: providerId, consumer_id: consumerId, service_id: serviceId } = request.body
+      const { actor } = request
+      if (actor.kind === 'agent' && actor.agentId !== providerId && actor.agentId !== consumerId) {
+        throw new Errors.Forbidden('An agent may open only its own channels')
+      }
       const { channel, created } = await lifecycle.open(providerId, consumerId, serviceId ?? null)
       return reply.status(created ? 201 : 200).send(toChannel(channel))
     },
@@ -72,8 +80,8 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/channels/:id',
-    { schema: { tags, summary: 'Read a channel', params: Params, response: { 200: Channel, ...errors(404) } } },
-    async (request) => toChannel(assertMember(ADMIN, await store.channels.get(request.params.id), request.params.id)),
+    { schema: { tags, summary: 'Read a channel', params: Params, response: { 200: Channel, ...errors(401, 403, 404) } } },
+    async (request) => toChannel(assertMember(request.actor, await store.channels.get(request.params.id), request.params.id)),
   )
 
   app.get(
@@ -90,10 +98,10 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
           before_seq: Type.Optional(Seq),
           after_seq: Type.Optional(Seq),
         }),
-        response: { 200: HistoryPage, ...errors(400, 404) },
+        response: { 200: HistoryPage, ...errors(400, 401, 403, 404) },
       },
     },
-    async (request) => messaging.history(ADMIN, { channel_id: request.params.id, ...request.query }),
+    async (request) => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }),
   )
 
   app.post(
@@ -102,19 +110,21 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Send a message as an agent of the channel',
-        description: 'Answers once the message is stored; the other agent receives it over /ws. A repeated client_msg_id returns the original message with status 200.',
+        description:
+          'Answers once the message is stored; the other agent receives it over /ws. An agent sends as itself (sender_id may be left out); the operator names sender_id. A repeated client_msg_id returns the original message with status 200.',
         params: Params,
         body: Type.Object({
-          sender_id: AgentId,
+          sender_id: Type.Optional(AgentId),
           content: Content,
           metadata: Type.Optional(Metadata),
           client_msg_id: Type.Optional(ClientMsgId),
         }),
-        response: { 200: Message, 201: Message, ...errors(400, 403, 404, 409) },
+        response: { 200: Message, 201: Message, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      const { sender_id: senderId, ...input } = request.body
+      const { sender_id: claimed, ...input } = request.body
+      const senderId = actingAgent(request.actor, claimed, 'sender_id')
       const stored = await messaging.send(senderId, { ...input, channel_id: request.params.id })
       return reply.status(stored.duplicate ? 200 : 201).send(stored.message)
     },
@@ -127,15 +137,17 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'End an active channel',
         description:
-          'Both agents receive chat_end over /ws. With ended_by, the channel is ended as that agent (who must belong to it). The body may be omitted.',
+          'Both agents receive chat_end over /ws. An agent ends as itself; the operator ends as "admin", or as the agent named in ended_by. The body may be omitted.',
         params: Params,
         body: Type.Object({ reason: Type.Optional(Reason), ended_by: Type.Optional(AgentId) }),
-        response: { 200: Channel, ...errors(400, 403, 404, 409) },
+        response: { 200: Channel, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
       const { ended_by: endedBy, reason } = request.body
-      const channel = await lifecycle.end(endedBy ? asAgent(endedBy) : ADMIN, request.params.id, reason)
+      const { actor } = request
+      const ender = actor.kind === 'admin' && endedBy === undefined ? actor : asAgent(actingAgent(actor, endedBy, 'ended_by'))
+      const channel = await lifecycle.end(ender, request.params.id, reason)
       return toChannel(channel)
     },
   )

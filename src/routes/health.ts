@@ -13,14 +13,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
-      schema: { tags, summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: { tags, summary: 'Liveness', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
     },
     async () => ({ status: 'ok' as const }),
   )
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'Readiness: can the hub serve (is the database up)?', response: { 200: Readiness, 503: Readiness } } },
+    { schema: { tags, summary: 'Readiness: can the hub serve (is the database up)?', security: [], response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       const up = await app.store.ping()
       return reply.status(up ? 200 : 503).send({

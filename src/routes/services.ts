@@ -1,8 +1,9 @@
 // REST for services: list them and bind one to its provider.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { actingAgent } from '../chat/access.js'
 import { toService } from '../store/mappers.js'
-import { AgentId, Service, ServiceId } from '../protocol/shapes.js'
+import { AgentId, Description, Service, ServiceId } from '../protocol/shapes.js'
 import { Cursor, ListLimit, NextCursor, errors } from './common.js'
 
 const tags = ['services']
@@ -17,7 +18,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'List services by id',
         querystring: Type.Object({ provider_id: Type.Optional(AgentId), limit: ListLimit, cursor: Type.Optional(Cursor) }),
-        response: { 200: Type.Object({ services: Type.Array(Service), next_cursor: NextCursor }), ...errors(400) },
+        response: { 200: Type.Object({ services: Type.Array(Service), next_cursor: NextCursor }), ...errors(400, 401) },
       },
     },
     async (request) => {
@@ -33,17 +34,19 @@ export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Bind a service to its provider',
-        description: 'A service id belongs to the first provider that registers it; registering it again as that provider updates its description.',
+        description:
+          'A service id belongs to the first provider that registers it; registering it again as that provider updates its description. An agent registers for itself (provider_id may be left out); the operator names provider_id.',
         body: Type.Object({
           service_id: ServiceId,
-          provider_id: AgentId,
-          description: Type.Optional(Type.String({ maxLength: 2000 })),
+          provider_id: Type.Optional(AgentId),
+          description: Type.Optional(Description),
         }),
-        response: { 201: Service, ...errors(400, 409) },
+        response: { 201: Service, ...errors(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
-      const { service_id: serviceId, provider_id: providerId, description } = request.body
+      const { service_id: serviceId, description } = request.body
+      const providerId = actingAgent(request.actor, request.body.provider_id, 'provider_id')
       const service = await store.services.register(providerId, serviceId, description)
       return reply.status(201).send(toService(service))
     },

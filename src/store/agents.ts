@@ -24,6 +24,31 @@ export class AgentStore {
     }
   }
 
+  /** Binds a first key to the agent (creating it); false if it already had one or was revoked. */
+  async bindFirstKey(agentId: string, hash: string): Promise<boolean> {
+    await this.db.agent.upsert({ where: { id: agentId }, create: { id: agentId }, update: {} })
+    const { count } = await this.db.agent.updateMany({
+      where: { id: agentId, apiKeyHash: null, keyRevokedAt: null },
+      data: { apiKeyHash: hash },
+    })
+    return count === 1
+  }
+
+  /** Gives the agent a new key (creating the agent), replacing and un-revoking any old one. */
+  setKey(agentId: string, hash: string, displayName?: string): Promise<Agent> {
+    const data = { apiKeyHash: hash, keyRevokedAt: null, ...(displayName !== undefined ? { displayName } : {}) }
+    return this.db.agent.upsert({ where: { id: agentId }, create: { id: agentId, ...data }, update: data })
+  }
+
+  /** Revokes the agent's key; null if the agent does not exist. */
+  async revokeKey(agentId: string): Promise<Agent | null> {
+    const { count } = await this.db.agent.updateMany({
+      where: { id: agentId },
+      data: { apiKeyHash: null, keyRevokedAt: new Date() },
+    })
+    return count === 0 ? null : this.get(agentId)
+  }
+
   get(agentId: string): Promise<Agent | null> {
     return this.db.agent.findUnique({ where: { id: agentId } })
   }

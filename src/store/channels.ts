@@ -94,6 +94,11 @@ export class ChannelStore {
     return row ?? null
   }
 
+  /** How many chat requests the consumer has waiting for an answer. */
+  countPending(consumerId: string): Promise<number> {
+    return this.db.channel.count({ where: { consumerId, status: 'pending' } })
+  }
+
   pendingFor(providerId: string): Promise<Channel[]> {
     return this.db.channel.findMany({ where: { providerId, status: 'pending' }, orderBy: { id: 'asc' } })
   }

@@ -1,0 +1,103 @@
+// Per-connection and per-agent limits of /ws: the token bucket that paces a connection's frames,
+// the connection slots each agent holds, and the Origin check that keeps other web sites from
+// opening /ws in a visitor's browser (cross-site WebSocket hijacking of agents on localhost).
+import type { IncomingMessage } from 'node:http'
+import { Errors } from '../errors.js'
+
+/** Allows `capacity` events at once, earning back `perSecond` of them every second. */
+export class TokenBucket {
+  private tokens: number
+  private refilledAt: number
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = capacity
+    this.refilledAt = now()
+  }
+
+  /** Spends a token; false when there is none left (the event is over the limit). */
+  take(): boolean {
+    const now = this.now()
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+}
+
+/**
+ * Connections per agent, counted from the moment an upgrade is let through (not when its socket
+ * opens), so that upgrades racing each other cannot together pass the limit.
+ */
+export class ConnectionSlots {
+  private readonly held = new Map<string, number>()
+  private readonly releases = new WeakMap<IncomingMessage, () => void>()
+
+  constructor(
+    private readonly max: number,
+    /** Called for each upgrade refused for passing the limit. */
+    private readonly onRefused: () => void = () => undefined,
+  ) {}
+
+  /**
+   * Takes one of the agent's slots for this upgrade request, or throws TooManyConnections (429).
+   * The slot is given back when the request's TCP socket closes — whether the upgrade was
+   * refused later, failed, or became a WebSocket that has now closed — or on release().
+   */
+  take(agentId: string, request: IncomingMessage): void {
+    const count = this.held.get(agentId) ?? 0
+    if (count >= this.max) {
+      this.onRefused()
+      throw new Errors.TooManyConnections(agentId, this.max)
+    }
+    this.held.set(agentId, count + 1)
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      const left = (this.held.get(agentId) ?? 1) - 1
+      if (left > 0) this.held.set(agentId, left)
+      else this.held.delete(agentId)
+    }
+    this.releases.set(request, release)
+    // Requests made with injectWS() have no TCP socket; their WebSocket's close releases them.
+    ;(request.socket as IncomingMessage['socket'] | undefined)?.once('close', release)
+  }
+
+  /** Gives back the slot taken for this request (a no-op the second time). */
+  release(request: IncomingMessage): void {
+    this.releases.get(request)?.()
+  }
+}
+
+/**
+ * Decides which browser pages may open /ws. Agents that are not browsers send no Origin and
+ * pass; a browser always sends one, so a page is let in only if its origin is listed. The Host
+ * header is deliberately not compared: under DNS rebinding an attacker's page shares the Host.
+ */
+export class OriginPolicy {
+  private readonly allowed: Set<string>
+
+  constructor(
+    origins: string[],
+    /** Called for each upgrade refused for its Origin. */
+    private readonly onRefused: () => void = () => undefined,
+  ) {
+    this.allowed = new Set(origins.map(normalizeOrigin))
+  }
+
+  /** Throws OriginNotAllowed (403) for an Origin header that is present and not listed. */
+  check(origin: string | string[] | undefined): void {
+    if (origin === undefined) return
+    const value = Array.isArray(origin) ? origin.join(',') : origin
+    if (this.allowed.has(normalizeOrigin(value))) return
+    this.onRefused()
+    throw new Errors.OriginNotAllowed(JSON.stringify(value.slice(0, 200)))
+  }
+}
+
+const normalizeOrigin = (origin: string): string => origin.trim().replace(/\/+$/, '').toLowerCase()

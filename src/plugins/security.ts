@@ -1,0 +1,69 @@
+// The hub's HTTP hardening: security headers (helmet) with a Content-Security-Policy the Swagger
+// UI at /docs works under, CORS closed to every origin not listed, and a per-client-address
+// request rate limit on everything but health and metrics (/ws upgrades included), answered
+// 429 RATE_LIMITED in the hub's error shape and documented on each route it covers.
+import fp from 'fastify-plugin'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import { Errors } from '../errors.js'
+import { ErrorResponse } from './errors.js'
+
+export interface SecurityOptions {
+  /** Browser origins allowed to call the REST API; empty: CORS stays closed. */
+  corsOrigins: string[]
+  /** Requests a client address may make per minute. */
+  rateLimitPerMinute: number
+}
+
+/** Probes that must answer however busy a client is. */
+const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics'])
+const ONE_MINUTE_MS = 60_000
+
+export const securityPlugin = fp<SecurityOptions>(
+  async (app, options) => {
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        directives: {
+          // The hub serves plain HTTP: upgrading /docs' own scripts to https would break the page.
+          upgradeInsecureRequests: null,
+          // What Swagger UI says it needs besides its own files (today: nothing).
+          scriptSrc: ["'self'", ...app.swaggerCSP.script],
+          styleSrc: ["'self'", 'https:', "'unsafe-inline'", ...app.swaggerCSP.style],
+        },
+      },
+    })
+
+    const origins = options.corsOrigins.map((origin) => origin.replace(/\/+$/, ''))
+    await app.register(cors, {
+      origin: origins.length > 0 ? origins : false,
+      exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    })
+
+    await app.register(rateLimit, {
+      // Applied below as a root hook instead, so that it runs before authentication does.
+      global: false,
+      max: options.rateLimitPerMinute,
+      timeWindow: ONE_MINUTE_MS,
+      allowList: (request) => UNLIMITED.has(request.routeOptions.url ?? ''),
+      onExceeded: () => app.metrics.limitBreaches.inc({ limit: 'rate_limit_per_minute' }),
+      errorResponseBuilder: (_request, context) =>
+        new Errors.RateLimited(`More than ${context.max} requests a minute from this address; retry in ${context.after}`),
+    })
+    app.addHook('onRequest', app.rateLimit())
+    // A /ws upgrade refused here, before @fastify/websocket's own hooks have marked it, keeps a
+    // socket the HTTP server no longer manages: end it once the refusal is written.
+    app.addHook('onResponse', async (request) => {
+      // Node marks the requests it handed to 'upgrade' listeners (the typings leave it out).
+      if ((request.raw as { upgrade?: boolean }).upgrade === true) request.raw.socket.destroy()
+    })
+
+    // Every limited route documents its 429 (routes registered from here on: all REST routes).
+    app.addHook('onRoute', (route) => {
+      if (route.schema === undefined || route.schema.hide === true || UNLIMITED.has(route.url)) return
+      const response = (route.schema.response ?? {}) as Record<number, unknown>
+      route.schema = { ...route.schema, response: { ...response, 429: ErrorResponse } }
+    })
+  },
+  { name: 'security', dependencies: ['metrics', 'swagger'] },
+)
