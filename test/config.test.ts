@@ -28,8 +28,13 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/hub'],
     ['LOG_LEVEL', 'loud'],
     ['MAX_FRAME_BYTES', '10'],
+    ['HUB_AUTH', 'maybe'],
   ])('stops on %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}=`))
+  })
+
+  it('never prints the admin token', () => {
+    expect(() => loadConfig({ HUB_ADMIN_TOKEN: 'short' })).toThrow('invalid HUB_ADMIN_TOKEN=(hidden)')
   })
 })

@@ -9,6 +9,7 @@ export interface HubProcess {
   child: ChildProcess
   url: string
   stderr: () => string
+  stdout: () => string
   exited: Promise<number | null>
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
@@ -17,15 +18,18 @@ export function spawnHub(env: Record<string, string>): HubProcess {
   const child = spawn(tsx, ['src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stderr = ''
+  let stdout = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return {
     child,
     url: `http://127.0.0.1:${env.PORT ?? '8765'}`,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal)

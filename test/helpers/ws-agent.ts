@@ -6,7 +6,7 @@ export type Frame = Record<string, unknown> & { type: string }
 
 export class WsAgent {
   readonly frames: Frame[] = []
-  private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = []
+  private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void; reject: (error: Error) => void }[] = []
   closed: { code: number; reason: string } | undefined
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
@@ -14,7 +14,11 @@ export class WsAgent {
       this.frames.push(frame)
       this.waiters = this.waiters.filter((waiter) => (waiter.match(frame) ? (waiter.resolve(frame), false) : true))
     })
-    socket.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }))
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() }
+      // Nothing more will arrive: waiting any longer would only time out.
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(`socket closed (${code}) while waiting`))
+    })
   }
 
   /** Connects as agent_id and waits for the welcome frame. */
@@ -37,6 +41,7 @@ export class WsAgent {
       this.frames.splice(this.frames.indexOf(seen), 1)
       return Promise.resolve(seen)
     }
+    if (this.closed) return Promise.reject(new Error(`socket closed (${this.closed.code}) before a ${type} frame`))
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms`)), timeoutMs)
       this.waiters.push({
@@ -45,6 +50,10 @@ export class WsAgent {
           clearTimeout(timer)
           this.frames.splice(this.frames.indexOf(frame), 1)
           resolve(frame)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
         },
       })
     })
@@ -83,9 +92,9 @@ export class WsAgent {
 }
 
 /** Tries an upgrade that the hub should refuse; resolves with the HTTP status and JSON body. */
-export function refusedUpgrade(wsUrl: string, query: string): Promise<{ status: number; body: unknown }> {
+export function refusedUpgrade(wsUrl: string, query: string, options: ClientOptions = {}): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${wsUrl}/ws${query}`)
+    const socket = new WebSocket(`${wsUrl}/ws${query}`, options)
     socket.on('unexpected-response', (_request, response) => {
       let body = ''
       response.on('data', (chunk: Buffer) => (body += chunk.toString()))

@@ -34,6 +34,7 @@ describe('malformed frames', () => {
     ['a missing field', '{"type":"chat_message","channel_id":"ch_x"}', 'INVALID_FRAME'],
     ['a wrongly typed field', '{"type":"chat_message","channel_id":"ch_x","content":42}', 'INVALID_FRAME'],
     ['an empty content', '{"type":"chat_message","channel_id":"ch_x","content":""}', 'INVALID_FRAME'],
+    ['a NUL character in content', '{"type":"chat_message","channel_id":"ch_x","content":"a\\u0000b"}', 'INVALID_FRAME'],
     ['metadata that is not an object', '{"type":"chat_message","channel_id":"ch_x","content":"x","metadata":[1]}', 'INVALID_FRAME'],
     ['a bad agent id', '{"type":"chat_message","target_agent":"no spaces!","content":"x"}', 'INVALID_FRAME'],
     ['a history limit over the maximum', '{"type":"chat_history","channel_id":"ch_x","limit":100000}', 'INVALID_FRAME'],

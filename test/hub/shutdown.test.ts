@@ -8,7 +8,8 @@ import { refusedUpgrade, WsAgent } from '../helpers/ws-agent.js'
 
 it('acks or refuses every message it received, stores exactly the acked ones, and closes with 1001', async () => {
   const database = await tempDatabase()
-  const hub = await startHub({ databaseUrl: database.url })
+  // The sender outruns the per-connection frame limit on purpose: this test is about shutdown.
+  const hub = await startHub({ databaseUrl: database.url, env: { MAX_FRAMES_PER_SECOND: '100000' } })
   const provider = await WsAgent.connect(hub.wsUrl, 'provider')
   const consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
   await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')

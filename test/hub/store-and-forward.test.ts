@@ -8,7 +8,8 @@ let hub: TestHub
 let provider: WsAgent
 
 beforeEach(async () => {
-  hub = await startHub()
+  // Some tests here push hundreds of frames at once, past the default frame rate.
+  hub = await startHub({ env: { MAX_FRAMES_PER_SECOND: '10000' } })
   provider = await WsAgent.connect(hub.wsUrl, 'provider')
   await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
 })

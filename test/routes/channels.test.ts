@@ -393,7 +393,6 @@ describe('POST /channels/:id/messages', () => {
   it.each<[string, (channel: ChannelBody) => Json]>([
     ['empty content', (c) => ({ sender_id: c.consumer_id, content: '' })],
     ['no content', (c) => ({ sender_id: c.consumer_id })],
-    ['no sender_id', () => ({ content: 'hi' })],
     ['a bad sender_id', () => ({ sender_id: 'not valid', content: 'hi' })],
     ['metadata that is not an object', (c) => ({ sender_id: c.consumer_id, content: 'hi', metadata: ['a'] })],
     ['an empty client_msg_id', (c) => ({ sender_id: c.consumer_id, content: 'hi', client_msg_id: '' })],

@@ -92,7 +92,6 @@ describe('POST /services', () => {
     ['an empty service id', { service_id: '', provider_id: 'ok' }],
     ['a provider id of 129 characters', { service_id: 'ok', provider_id: 'p'.repeat(129) }],
     ['a provider id with a slash', { service_id: 'ok', provider_id: 'a/b' }],
-    ['no provider id', { service_id: 'ok' }],
     ['a description over 2000 characters', { service_id: 'ok', provider_id: 'ok', description: 'd'.repeat(2001) }],
   ])('refuses %s with 400', async (_name, payload) => {
     expectError(await register(payload), 400, 'INVALID_REQUEST')

@@ -2,6 +2,7 @@
 // clear line, and two processes starting together on one empty Postgres database migrate it
 // once, both come up, and keep one channel's seqs gapless while both write to it.
 import pg from 'pg'
+import { loadMigrations } from '../../src/store/migrate.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempPostgresUrl, type TempDatabase } from '../helpers/database.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
@@ -56,9 +57,10 @@ describe('two hubs on one empty Postgres database', () => {
 
     const client = new pg.Client({ connectionString: database.url })
     await client.connect()
-    const migrations = await client.query('SELECT migration_name FROM "_prisma_migrations"')
+    const migrations = await client.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY 1')
     await client.end()
-    expect(migrations.rowCount).toBe(1)
+    // Each checked-in migration applied exactly once, though two hubs raced to apply them.
+    expect(migrations.rows.map((row) => row.migration_name)).toEqual(loadMigrations('postgresql').map((m) => m.name))
 
     const opened = await fetch(`${a.url}/channels`, {
       method: 'POST',
@@ -89,6 +91,22 @@ describe('two hubs on one empty Postgres database', () => {
       after = seqs.at(-1) as number
     }
     expect(seqs).toEqual(Array.from({ length: 2 * perHub }, (_, i) => i + 1))
+  })
+})
+
+describe('authentication switched off', () => {
+  it('says so loudly in the log', async () => {
+    const database = await tempPostgresUrl()
+    databases.push(database)
+    const hub = start({ DATABASE_URL: database.url, HUB_AUTH: 'off' })
+    await waitReady(hub)
+    const warning = hub
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((entry) => entry.msg.includes('AUTHENTICATION IS DISABLED'))
+    expect(warning?.level).toBe(40)
   })
 })
 
