@@ -145,10 +145,4 @@ export class ChannelStore {
     })
     return rows.map((row) => ({ channelId: row.id, role: row.providerId === agentId ? 'provider' : 'consumer' }))
   }
-
-  /** Moves a delivery cursor forward (never back: another instance may have moved it further). */
-  async advanceCursor(channelId: string, role: Role, seq: number): Promise<void> {
-    const field = role === 'provider' ? 'providerDeliveredSeq' : 'consumerDeliveredSeq'
-    await this.db.channel.updateMany({ where: { id: channelId, [field]: { lt: seq } }, data: { [field]: seq } })
-  }
 }

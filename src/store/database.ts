@@ -9,6 +9,9 @@ import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/clie
 import { migrate, type SqlRunner } from './migrate.js'
 import { providerOf, sqliteFile, type Provider } from './database-url.js'
 import { KeyedLock } from '../lib/keyed-lock.js'
+import type { MessageLog } from './message-log.js'
+import { PostgresMessageLog } from './message-log-postgres.js'
+import { SqliteMessageLog } from './message-log-sqlite.js'
 
 /**
  * The Prisma client type the store is written against. Both generated clients come from one
@@ -18,6 +21,8 @@ export type Db = PrismaClient
 
 export interface Database {
   prisma: Db
+  /** The group-commit hot path, in raw SQL on the same database. */
+  log: MessageLog
   provider: Provider
   /** Names of the migrations applied while opening. */
   migrated: string[]
@@ -53,7 +58,17 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
   // An ack promises the message survives a crash of the machine, not only of the process.
   await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL')
-  return { prisma, provider: 'sqlite', migrated, close: () => prisma.$disconnect() }
+  const log = new SqliteMessageLog(file)
+  return {
+    prisma,
+    log,
+    provider: 'sqlite',
+    migrated,
+    close: async () => {
+      await log.close()
+      await prisma.$disconnect()
+    },
+  }
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -69,6 +84,7 @@ async function openPostgres(url: string): Promise<Database> {
   const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db
   return {
     prisma,
+    log: new PostgresMessageLog(pool),
     provider: 'postgresql',
     migrated,
     close: async () => {

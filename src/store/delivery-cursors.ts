@@ -1,7 +1,8 @@
 // How far each agent has been sent each channel. Advanced in memory as messages leave for a
 // socket and written back in the background, so delivery never waits on a query; a cursor lost
 // in a crash only makes the hub send a message again, which clients drop by seq.
-import type { ChannelStore, Role } from './channels.js'
+import type { Role } from './channels.js'
+import type { MessageLog } from './message-log.js'
 
 const FLUSH_INTERVAL_MS = 250
 
@@ -11,7 +12,7 @@ export class DeliveryCursors {
   private readonly timer: NodeJS.Timeout
 
   constructor(
-    private readonly channels: ChannelStore,
+    private readonly log: MessageLog,
     private readonly onError: (error: unknown) => void,
   ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS).unref()
@@ -40,16 +41,14 @@ export class DeliveryCursors {
   }
 
   private async write(): Promise<void> {
+    if (this.dirty.size === 0) return
     const entries = [...this.dirty.values()]
     this.dirty.clear()
-    for (const [i, { channelId, role, seq }] of entries.entries()) {
-      try {
-        await this.channels.advanceCursor(channelId, role, seq)
-      } catch (error) {
-        for (const entry of entries.slice(i)) this.advance(entry.channelId, entry.role, entry.seq)
-        this.onError(error)
-        return
-      }
+    try {
+      await this.log.saveCursors(entries)
+    } catch (error) {
+      for (const entry of entries) this.advance(entry.channelId, entry.role, entry.seq)
+      this.onError(error)
     }
   }
 }

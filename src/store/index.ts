@@ -32,8 +32,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const database = await openDatabase(options.databaseUrl)
   const db = database.prisma
   const channels = new ChannelStore(db)
-  const writer = new MessageWriter(db, { maxBatch: options.maxBatch, onBatch: options.onBatch })
-  const cursors = new DeliveryCursors(channels, options.onError)
+  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
+  const cursors = new DeliveryCursors(database.log, options.onError)
   return {
     database,
     agents: new AgentStore(db),

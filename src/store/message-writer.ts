@@ -1,20 +1,10 @@
-// Group commit: messages submitted while a transaction runs wait for the next one, so under
-// load many messages share one transaction (and one fsync) while an idle hub writes at once.
+// Group commit: messages submitted in one turn of the event loop, or while a transaction runs,
+// share the next transaction (and its fsync); an idle hub writes at the end of the turn.
 // A message counts as stored, and is acked, only after its transaction commits.
-import type { MessageInfo } from '../protocol/shapes.js'
-import type { Db } from './database.js'
-import type { Role } from './channels.js'
-import { writeBatch, type MessageDraft, type Outcome } from './write-batch.js'
+import type { MessageLog } from './message-log.js'
+import type { MessageDraft, Outcome, StoredMessage } from './write-batch.js'
 
-export type { MessageDraft } from './write-batch.js'
-
-export interface StoredMessage {
-  message: MessageInfo
-  recipientId: string
-  recipientRole: Role
-  /** client_msg_id matched a message stored before: this is that message, not a new one. */
-  duplicate: boolean
-}
+export type { MessageDraft, StoredMessage } from './write-batch.js'
 
 export interface WriterOptions {
   maxBatch: number
@@ -40,7 +30,7 @@ export class MessageWriter {
   private listeners: CommitListener[] = []
 
   constructor(
-    private readonly db: Db,
+    private readonly log: MessageLog,
     private readonly options: WriterOptions,
   ) {}
 
@@ -73,10 +63,14 @@ export class MessageWriter {
 
   private kick(): void {
     if (this.running || this.queue.length === 0) return
-    this.running = this.run().finally(() => {
-      this.running = null
-      this.kick()
-    })
+    // The bounded delay of group commit: start after this turn of the event loop has read every
+    // frame that already arrived, so that they share one transaction (and one fsync).
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.run())
+      .finally(() => {
+        this.running = null
+        this.kick()
+      })
   }
 
   private async run(): Promise<void> {
@@ -91,7 +85,7 @@ export class MessageWriter {
 
   private async commit(drafts: MessageDraft[]): Promise<Outcome[]> {
     try {
-      return await this.transaction(drafts)
+      return await this.log.write(drafts)
     } catch (error) {
       if (drafts.length === 1) return [{ error: error as Error }]
       // One bad message (say, a client_msg_id racing another instance) must not sink the rest.
@@ -99,10 +93,6 @@ export class MessageWriter {
       for (const draft of drafts) outcomes.push(...(await this.commit([draft])))
       return outcomes
     }
-  }
-
-  private transaction(drafts: MessageDraft[]): Promise<Outcome[]> {
-    return this.db.$transaction((tx) => writeBatch(tx, drafts), { maxWait: 10_000, timeout: 30_000 })
   }
 
   private settle(batch: Pending[], outcomes: Outcome[]): void {

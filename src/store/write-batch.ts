@@ -1,11 +1,12 @@
-// One group-commit transaction: validates each message against its channel, returns the
-// original for a repeated client_msg_id, reserves gapless seqs per channel with one guarded
-// UPDATE … RETURNING, and inserts the new messages with one INSERT.
-import type { Channel, Prisma } from '../generated/sqlite/client.js'
+// The logic of one group-commit transaction, independent of the database: which messages are
+// refused (unknown channel, not a member, channel not active), which repeat a stored
+// client_msg_id (they get the original), and — once each channel's seqs are reserved — the rows
+// to insert. The message logs (message-log-*.ts) run it inside their transactions.
 import { Errors } from '../errors.js'
-import { toMessage } from './mappers.js'
+import type { MessageInfo } from '../protocol/shapes.js'
+import type { Role } from './channels.js'
 import { newMessageId } from './ids.js'
-import type { StoredMessage } from './message-writer.js'
+import { toMessage as toWire } from './mappers.js'
 
 export interface MessageDraft {
   channelId: string
@@ -15,107 +16,153 @@ export interface MessageDraft {
   clientMsgId?: string | undefined
 }
 
+export interface StoredMessage {
+  message: MessageInfo
+  recipientId: string
+  recipientRole: Role
+  /** client_msg_id matched a message stored before: this is that message, not a new one. */
+  duplicate: boolean
+}
+
 export type Outcome = { stored: StoredMessage } | { error: Error }
-type Tx = Prisma.TransactionClient
 
-const dedupeKey = (d: { channelId: string; senderId: string; clientMsgId?: string | null | undefined }) => `${d.channelId}\u0000${d.senderId}\u0000${d.clientMsgId ?? ''}`
+/** The columns of a channel the batch needs. */
+export interface ChannelRow {
+  id: string
+  provider_id: string
+  consumer_id: string
+  status: string
+}
 
-export async function writeBatch(tx: Tx, drafts: MessageDraft[]): Promise<Outcome[]> {
-  const channels = new Map(
-    (await tx.channel.findMany({ where: { id: { in: [...new Set(drafts.map((d) => d.channelId))] } } })).map((c) => [
-      c.id,
-      c,
-    ]),
-  )
-  const outcomes: (Outcome | undefined)[] = drafts.map((draft) => refusal(draft, channels.get(draft.channelId)))
-  const existing = await findRetries(tx, drafts, outcomes)
+/** A message as stored (snake_case columns, created_at as a Date). */
+export interface MessageRow {
+  id: string
+  channel_id: string
+  seq: number
+  sender_id: string
+  content: string
+  metadata: string | null
+  client_msg_id: string | null
+  created_at: Date
+}
 
-  // Which drafts are new, which repeat an earlier draft of this batch or a stored message.
-  const firstOfKey = new Map<string, number>()
-  const fresh = new Map<string, number[]>()
+export type RetryKey = [channelId: string, senderId: string, clientMsgId: string]
+
+export interface Plan {
+  outcomes: (Outcome | undefined)[]
+  /** Indexes of the drafts to insert, per channel, in order. */
+  fresh: Map<string, number[]>
+  firstOfKey: Map<string, number>
+}
+
+const dedupeKey = (channelId: string, senderId: string, clientMsgId: string | null | undefined) =>
+  `${channelId}\u0000${senderId}\u0000${clientMsgId ?? ''}`
+
+/** The retries a batch must look up: drafts with a client_msg_id on a channel they belong to. */
+export function retryKeys(drafts: MessageDraft[], channels: Map<string, ChannelRow>): RetryKey[] {
+  return drafts
+    .filter((d) => d.clientMsgId !== undefined && isMember(channels.get(d.channelId), d.senderId))
+    .map((d) => [d.channelId, d.senderId, d.clientMsgId as string])
+}
+
+export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, stored: MessageRow[]): Plan {
+  const existing = new Map(stored.map((row) => [dedupeKey(row.channel_id, row.sender_id, row.client_msg_id), row]))
+  const result: Plan = { outcomes: [], fresh: new Map(), firstOfKey: new Map() }
   drafts.forEach((draft, i) => {
-    if (outcomes[i]) return
-    const channel = channels.get(draft.channelId) as Channel
-    if (draft.clientMsgId !== undefined) {
-      // A retry gets its original message even after the channel ended.
-      const stored = existing.get(dedupeKey(draft))
-      if (stored) return void (outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(stored), true) })
+    const channel = channels.get(draft.channelId)
+    if (!channel) return void (result.outcomes[i] = { error: new Errors.ChannelNotFound(draft.channelId) })
+    if (!isMember(channel, draft.senderId)) {
+      return void (result.outcomes[i] = { error: new Errors.Forbidden(`${draft.senderId} is not a member of channel ${channel.id}`) })
     }
-    if (channel.status !== 'active') return void (outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
-    if (draft.clientMsgId !== undefined) {
-      if (firstOfKey.has(dedupeKey(draft))) return
-      firstOfKey.set(dedupeKey(draft), i)
+    const key = dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)
+    // A retry gets its original message, even after the channel ended.
+    const original = draft.clientMsgId === undefined ? undefined : existing.get(key)
+    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true) })
+    if (channel.status !== 'active') {
+      return void (result.outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
     }
-    fresh.set(draft.channelId, [...(fresh.get(draft.channelId) ?? []), i])
+    if (draft.clientMsgId !== undefined) {
+      if (result.firstOfKey.has(key)) return
+      result.firstOfKey.set(key, i)
+    }
+    result.fresh.set(draft.channelId, [...(result.fresh.get(draft.channelId) ?? []), i])
   })
+  return result
+}
 
-  const now = new Date()
-  const rows: Prisma.MessageCreateManyInput[] = []
-  // Sorted so that concurrent writers lock channel rows in one order and cannot deadlock.
-  for (const channelId of [...fresh.keys()].sort()) {
-    const indexes = fresh.get(channelId) as number[]
-    const [reserved] = await tx.channel.updateManyAndReturn({
-      where: { id: channelId, status: 'active' },
-      data: { lastSeq: { increment: indexes.length } },
-    })
-    const channel = channels.get(channelId) as Channel
-    if (!reserved) {
+/**
+ * Given the last seq each channel reached after reserving its fresh messages (null: the channel
+ * stopped being active meanwhile), settles every outcome and returns the rows to insert.
+ */
+export function settle(
+  drafts: MessageDraft[],
+  channels: Map<string, ChannelRow>,
+  planned: Plan,
+  reserved: Map<string, number | null>,
+  now: Date,
+): { rows: MessageRow[]; outcomes: Outcome[] } {
+  const { outcomes, fresh, firstOfKey } = planned
+  const rows: MessageRow[] = []
+  for (const [channelId, indexes] of fresh) {
+    const lastSeq = reserved.get(channelId)
+    if (lastSeq === null || lastSeq === undefined) {
       for (const i of indexes) outcomes[i] = { error: new Errors.ChannelNotActive(channelId, 'no longer active') }
       continue
     }
-    let seq = reserved.lastSeq - indexes.length
+    let seq = lastSeq - indexes.length
     for (const i of indexes) {
       const draft = drafts[i] as MessageDraft
-      const row = {
+      const row: MessageRow = {
         id: newMessageId(),
-        channelId,
+        channel_id: channelId,
         seq: ++seq,
-        senderId: draft.senderId,
+        sender_id: draft.senderId,
         content: draft.content,
         metadata: draft.metadata === undefined ? null : JSON.stringify(draft.metadata),
-        clientMsgId: draft.clientMsgId ?? null,
-        createdAt: now,
+        client_msg_id: draft.clientMsgId ?? null,
+        created_at: now,
       }
       rows.push(row)
-      outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(row), false) }
+      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, toMessage(row), false) }
     }
   }
-  if (rows.length > 0) await tx.message.createMany({ data: rows })
-
   // A repeat within the batch gets the message its first copy created.
   drafts.forEach((draft, i) => {
     if (outcomes[i]) return
-    const first = outcomes[firstOfKey.get(dedupeKey(draft)) as number]
+    const first = outcomes[firstOfKey.get(dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)) as number]
     outcomes[i] = first && 'stored' in first ? { stored: { ...first.stored, duplicate: true } } : first
   })
-  return outcomes as Outcome[]
+  return { rows, outcomes: outcomes as Outcome[] }
 }
 
-function refusal(draft: MessageDraft, channel: Channel | undefined): Outcome | undefined {
-  if (!channel) return { error: new Errors.ChannelNotFound(draft.channelId) }
-  if (draft.senderId !== channel.providerId && draft.senderId !== channel.consumerId) {
-    return { error: new Errors.Forbidden(`${draft.senderId} is not a member of channel ${channel.id}`) }
-  }
-  return undefined
+/** Channels in one fixed order, so that concurrent writers lock rows alike and cannot deadlock. */
+export const lockOrder = (fresh: Map<string, number[]>): [string, number][] =>
+  [...fresh.keys()].sort().map((id) => [id, (fresh.get(id) as number[]).length])
+
+function isMember(channel: ChannelRow | undefined, senderId: string): boolean {
+  return channel !== undefined && (senderId === channel.provider_id || senderId === channel.consumer_id)
 }
 
-async function findRetries(tx: Tx, drafts: MessageDraft[], outcomes: (Outcome | undefined)[]) {
-  const keyed = drafts.filter((d, i) => d.clientMsgId !== undefined && !outcomes[i])
-  if (keyed.length === 0) return new Map<string, Prisma.MessageGetPayload<object>>()
-  const rows = await tx.message.findMany({
-    where: {
-      OR: keyed.map((d) => ({ channelId: d.channelId, senderId: d.senderId, clientMsgId: d.clientMsgId as string })),
-    },
+/** A stored row (snake_case, as the logs read and write it) in its wire shape. */
+function toMessage(row: MessageRow): MessageInfo {
+  return toWire({
+    id: row.id,
+    channelId: row.channel_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    content: row.content,
+    metadata: row.metadata,
+    clientMsgId: row.client_msg_id,
+    createdAt: row.created_at,
   })
-  return new Map(rows.map((row) => [dedupeKey(row), row]))
 }
 
-function storedFor(channel: Channel, senderId: string, message: StoredMessage['message'], duplicate: boolean) {
-  const toProvider = senderId === channel.consumerId
+function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean): StoredMessage {
+  const toProvider = senderId === channel.consumer_id
   return {
     message,
-    recipientId: toProvider ? channel.providerId : channel.consumerId,
-    recipientRole: toProvider ? ('provider' as const) : ('consumer' as const),
+    recipientId: toProvider ? channel.provider_id : channel.consumer_id,
+    recipientRole: toProvider ? 'provider' : 'consumer',
     duplicate,
   }
 }

@@ -86,11 +86,12 @@ describe('MessageWriter', () => {
 
   it('stores a client_msg_id once when repeated in one batch and again later, marking the repeats duplicate', async () => {
     const channel = await activeChannel()
-    const filler = store.writer.submit(draft(channel.id, channel.providerId, 'occupies the first transaction'))
+    // Submitted in one turn of the event loop, all three share one transaction.
+    const filler = store.writer.submit(draft(channel.id, channel.providerId, 'first in the batch'))
     const first = store.writer.submit(draft(channel.id, channel.consumerId, 'hello', 'cm-1'))
     const repeat = store.writer.submit(draft(channel.id, channel.consumerId, 'hello', 'cm-1'))
     const [, a, b] = await Promise.all([filler, first, repeat])
-    expect(batches).toEqual([1, 2])
+    expect(batches).toEqual([3])
     const later = await store.writer.submit(draft(channel.id, channel.consumerId, 'hello', 'cm-1'))
 
     expect(a.duplicate).toBe(false)
@@ -121,7 +122,7 @@ describe('MessageWriter', () => {
     const a = await activeChannel()
     const b = await activeChannel()
     const ended = await activeChannel('ended')
-    const filler = store.writer.submit(draft(a.id, a.consumerId, 'first transaction'))
+    const filler = store.writer.submit(draft(a.id, a.consumerId, 'first in the batch'))
     const batch = [
       store.writer.submit(draft(a.id, a.consumerId, 'a1')),
       store.writer.submit(draft(ended.id, ended.consumerId, 'to an ended channel')),
@@ -132,11 +133,11 @@ describe('MessageWriter', () => {
     ]
     await filler
     const results = await Promise.allSettled(batch)
-    expect(batches).toEqual([1, 6])
+    expect(batches).toEqual([7])
     expect(results.map(codeOf)).toEqual(['stored', 'CHANNEL_NOT_ACTIVE', 'stored', 'CHANNEL_NOT_FOUND', 'FORBIDDEN', 'stored'])
 
     expect((await rows(a.id)).map((row) => [row.seq, row.content])).toEqual([
-      [1, 'first transaction'],
+      [1, 'first in the batch'],
       [2, 'a1'],
       [3, 'a2'],
     ])

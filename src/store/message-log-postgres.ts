@@ -1,0 +1,84 @@
+// The message log on PostgreSQL: one transaction per batch on a client of the pool Prisma uses,
+// a fixed number of round trips whatever the batch size (arrays in, unnest out). The guarded
+// UPDATE … RETURNING locks each channel row until commit, so concurrent hubs get gapless seqs.
+import type pg from 'pg'
+import type { MessageLog } from './message-log.js'
+import { INSERT_COLUMNS, RESERVE_SQL, cursorSql, type Cursor } from './message-log.js'
+import { lockOrder, plan, retryKeys, settle, type ChannelRow, type MessageDraft, type MessageRow, type Outcome } from './write-batch.js'
+
+export class PostgresMessageLog implements MessageLog {
+  constructor(private readonly pool: pg.Pool) {}
+
+  write(drafts: MessageDraft[]): Promise<Outcome[]> {
+    return this.transaction((client) => this.run(client, drafts))
+  }
+
+  saveCursors(cursors: Cursor[]): Promise<void> {
+    return this.transaction(async (client) => {
+      // In channel order, like the writer, so that the two never wait on each other in a circle.
+      for (const { channelId, role, seq } of [...cursors].sort((a, b) => a.channelId.localeCompare(b.channelId))) {
+        await client.query(cursorSql(role), [seq, channelId])
+      }
+    })
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  private async run(client: pg.PoolClient, drafts: MessageDraft[]): Promise<Outcome[]> {
+    const ids = [...new Set(drafts.map((d) => d.channelId))]
+    const channelRows = await client.query<ChannelRow>('SELECT id, provider_id, consumer_id, status FROM channels WHERE id = ANY($1)', [ids])
+    const channels = new Map(channelRows.rows.map((row) => [row.id, row]))
+    const keys = retryKeys(drafts, channels)
+    const stored = keys.length
+      ? (
+          await client.query<MessageRow>(
+            `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, created_at AT TIME ZONE 'UTC' AS created_at
+             FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+            [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+          )
+        ).rows
+      : []
+    const planned = plan(drafts, channels, stored)
+    const reserved = new Map<string, number | null>()
+    for (const [channelId, count] of lockOrder(planned.fresh)) {
+      const result = await client.query<{ last_seq: number }>(RESERVE_SQL, [count, channelId])
+      reserved.set(channelId, result.rows[0]?.last_seq ?? null)
+    }
+    const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
+    if (rows.length > 0) {
+      const column = <K extends keyof MessageRow>(key: K) => rows.map((row) => row[key])
+      await client.query(
+        `INSERT INTO messages ${INSERT_COLUMNS}
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamp[])`,
+        [
+          column('id'),
+          column('channel_id'),
+          column('seq'),
+          column('sender_id'),
+          column('content'),
+          column('metadata'),
+          column('client_msg_id'),
+          column('created_at').map((date) => date.toISOString()),
+        ],
+      )
+    }
+    return outcomes
+  }
+}

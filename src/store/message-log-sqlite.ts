@@ -1,0 +1,111 @@
+// The message log on SQLite: a second better-sqlite3 connection to the hub's file whose whole
+// transaction runs synchronously (BEGIN IMMEDIATE … COMMIT in one call), so it never holds the
+// write lock across an await and cannot deadlock with Prisma's connection. When the file is
+// busy (another process writing) it retries later instead of blocking the event loop.
+import Database from 'better-sqlite3'
+import type { MessageLog } from './message-log.js'
+import { INSERT_COLUMNS, RESERVE_SQL, cursorSql, type Cursor } from './message-log.js'
+import {
+  lockOrder,
+  plan,
+  retryKeys,
+  settle,
+  type ChannelRow,
+  type MessageDraft,
+  type MessageRow,
+  type Outcome,
+} from './write-batch.js'
+
+const INSERT_CHUNK = 100
+const BUSY_RETRY_MS = 2
+const BUSY_GIVE_UP_MS = 10_000
+
+type StoredRow = Omit<MessageRow, 'created_at'> & { created_at: string }
+
+export class SqliteMessageLog implements MessageLog {
+  private readonly db: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
+
+  constructor(file: string) {
+    this.db = new Database(file, { timeout: 0 })
+    this.db.pragma('synchronous = FULL')
+  }
+
+  write(drafts: MessageDraft[]): Promise<Outcome[]> {
+    return this.immediately(() => this.run(drafts))
+  }
+
+  saveCursors(cursors: Cursor[]): Promise<void> {
+    return this.immediately(() => {
+      for (const { channelId, role, seq } of cursors) {
+        // In order of appearance: SET … = $1 WHERE id = $2 AND … < $1.
+        this.statement(cursorSql(role).replace(/\$\d/g, '?')).run(seq, channelId, seq)
+      }
+    })
+  }
+
+  /** Runs work in one BEGIN IMMEDIATE transaction, retrying later while the file is busy. */
+  private async immediately<T>(work: () => T): Promise<T> {
+    const transaction = this.db.transaction(work)
+    const started = Date.now()
+    for (;;) {
+      try {
+        return transaction.immediate()
+      } catch (error) {
+        const busy = (error as { code?: string }).code === 'SQLITE_BUSY'
+        if (!busy || Date.now() - started > BUSY_GIVE_UP_MS) throw error
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.db.close()
+    return Promise.resolve()
+  }
+
+  private run(drafts: MessageDraft[]): Outcome[] {
+    const ids = [...new Set(drafts.map((d) => d.channelId))]
+    const channelRows = this.statement(`SELECT id, provider_id, consumer_id, status FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(
+      ...ids,
+    ) as ChannelRow[]
+    const channels = new Map(channelRows.map((row) => [row.id, row]))
+    const keys = retryKeys(drafts, channels)
+    const stored = keys.length
+      ? (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`)
+          .all(...keys.flat()) as StoredRow[]).map((row) => ({ ...row, created_at: new Date(row.created_at) }))
+      : []
+    const planned = plan(drafts, channels, stored)
+    const reserve = this.statement(RESERVE_SQL.replace(/\$\d/g, '?'))
+    const reserved = new Map<string, number | null>()
+    for (const [channelId, count] of lockOrder(planned.fresh)) {
+      reserved.set(channelId, (reserve.get(count, channelId) as { last_seq: number } | undefined)?.last_seq ?? null)
+    }
+    const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK)
+      this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
+        ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
+      )
+    }
+    return outcomes
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      if (this.statements.size < 500) this.statements.set(sql, statement)
+    }
+    return statement
+  }
+}
+
+/** `(?,?),(?,?)…`: `rows` groups of `width` placeholders (a bare list when width is 1). */
+function marks(rows: number, width: number): string {
+  const group = width === 1 ? '?' : `(${Array.from({ length: width }, () => '?').join(',')})`
+  return Array.from({ length: rows }, () => group).join(',')
+}
+
+/** The text form Prisma's SQLite adapter reads and writes. */
+const sqliteTime = (date: Date) => date.toISOString().replace('Z', '+00:00')
