@@ -1,0 +1,70 @@
+// History at scale: one channel filled with many messages straight through the database
+// (SQLite in one transaction, Postgres with generate_series), then the latency of reading its
+// newest page over REST, and of a page from the middle.
+import { performance } from 'node:perf_hooks'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { percentile } from './load.js'
+
+export async function createChannel(httpUrl: string): Promise<string> {
+  const response = await fetch(`${httpUrl}/channels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider_id: 'history-p', consumer_id: 'history-c' }),
+  })
+  return ((await response.json()) as { channel_id: string }).channel_id
+}
+
+/** Writes `count` messages into the channel, directly in the database the hub has migrated. */
+export async function seedMessages(databaseUrl: string, channelId: string, count: number): Promise<void> {
+  const content = 'y'.repeat(200)
+  if (databaseUrl.startsWith('file:')) {
+    const db = new Database(databaseUrl.slice(5))
+    const insert = db.prepare(
+      'INSERT INTO messages (id, channel_id, seq, sender_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    const now = new Date().toISOString().replace('Z', '+00:00')
+    db.transaction(() => {
+      for (let seq = 1; seq <= count; seq++) {
+        insert.run(`msg_seed${String(seq).padStart(22, '0')}`, channelId, seq, seq % 2 ? 'history-p' : 'history-c', content, now)
+      }
+      db.prepare('UPDATE channels SET last_seq = ?, provider_delivered_seq = ?, consumer_delivered_seq = ? WHERE id = ?').run(count, count, count, channelId)
+    })()
+    db.close()
+    return
+  }
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  await client.query(
+    `INSERT INTO messages (id, channel_id, seq, sender_id, content, created_at)
+     SELECT 'msg_seed' || lpad(g::text, 22, '0'), $1, g, CASE WHEN g % 2 = 1 THEN 'history-p' ELSE 'history-c' END, $2, now()
+     FROM generate_series(1, $3::int) g`,
+    [channelId, content, count],
+  )
+  await client.query('UPDATE channels SET last_seq = $1, provider_delivered_seq = $1, consumer_delivered_seq = $1 WHERE id = $2', [count, channelId])
+  await client.query('ANALYZE messages')
+  await client.end()
+}
+
+export interface HistoryResult {
+  tail: { p50: number; p95: number; p99: number }
+  middle: { p50: number; p95: number; p99: number }
+}
+
+async function timed(url: string, requests: number) {
+  const samples: number[] = []
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now()
+    const response = await fetch(url)
+    const page = (await response.json()) as { messages: unknown[] }
+    samples.push(performance.now() - started)
+    if (page.messages.length !== 50) throw new Error(`expected a page of 50, got ${page.messages.length}`)
+  }
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) }
+}
+
+export async function measureHistory(httpUrl: string, channelId: string, count: number, requests: number): Promise<HistoryResult> {
+  const base = `${httpUrl}/channels/${channelId}/messages?limit=50`
+  await timed(base, 20) // warm-up
+  return { tail: await timed(base, requests), middle: await timed(`${base}&before_seq=${Math.floor(count / 2)}`, requests) }
+}
