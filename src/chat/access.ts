@@ -1,14 +1,15 @@
 // Who may do what to a channel. Every /ws handler and REST route goes through these checks.
 import type { Channel } from '../generated/sqlite/client.js'
+import type { Parties } from '../store/channels.js'
 import { Errors } from '../errors.js'
 import type { Actor } from './notifier.js'
 
-export function isMember(actor: Actor, channel: Channel): boolean {
+export function isMember(actor: Actor, channel: Parties): boolean {
   return actor.kind === 'admin' || actor.agentId === channel.providerId || actor.agentId === channel.consumerId
 }
 
 /** The channel, if the actor may see it; a channel it may not see is reported as forbidden. */
-export function assertMember(actor: Actor, channel: Channel | null, channelId: string): Channel {
+export function assertMember<C extends Parties>(actor: Actor, channel: C | null, channelId: string): C {
   if (!channel) throw new Errors.ChannelNotFound(channelId)
   if (!isMember(actor, channel)) throw new Errors.Forbidden(`Not a member of channel ${channelId}`)
   return channel

@@ -4,6 +4,7 @@ import type { Channel } from '../generated/sqlite/client.js'
 import { Errors } from '../errors.js'
 import type { Store, StoredMessage } from '../store/index.js'
 import type { HistoryQuery } from '../store/messages.js'
+import type { Parties } from '../store/channels.js'
 import type { HistoryPageInfo } from '../protocol/shapes.js'
 import { assertMember } from './access.js'
 import { pairKey, type KeyedLock } from '../lib/keyed-lock.js'
@@ -58,9 +59,9 @@ export class Messaging {
   }
 
   async history(actor: Actor, request: HistoryRequest): Promise<HistoryPageInfo> {
-    let channel: Channel | null
+    let channel: Parties | null
     if (request.channel_id !== undefined) {
-      channel = assertMember(actor, await this.store.channels.get(request.channel_id), request.channel_id)
+      channel = assertMember(actor, await this.store.channels.partiesOf(request.channel_id), request.channel_id)
     } else if (request.service_id !== undefined && actor.kind === 'agent') {
       channel = await this.store.channels.latestForService(actor.agentId, request.service_id)
       if (!channel) throw new Errors.NotFound(`${actor.agentId} has no channel for service ${request.service_id}`)

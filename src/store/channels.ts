@@ -30,8 +30,29 @@ export interface Backlog {
   deliveredSeq: number
 }
 
+/** Who a channel is between: set at creation and never changed, so safe to cache. */
+export type Parties = Pick<Channel, 'id' | 'providerId' | 'consumerId'>
+
+const PARTIES_CACHE = 10_000
+
 export class ChannelStore {
+  private readonly parties = new Map<string, Parties>()
+
   constructor(private readonly db: Db) {}
+
+  /** The channel's two agents (for access checks on hot paths), or null if it does not exist. */
+  async partiesOf(channelId: string): Promise<Parties | null> {
+    const cached = this.parties.get(channelId)
+    if (cached) return cached
+    const found = await this.db.channel.findUnique({
+      where: { id: channelId },
+      select: { id: true, providerId: true, consumerId: true },
+    })
+    if (!found) return null
+    if (this.parties.size >= PARTIES_CACHE) this.parties.delete(this.parties.keys().next().value as string)
+    this.parties.set(channelId, found)
+    return found
+  }
 
   create(data: NewChannel): Promise<Channel> {
     return this.db.channel.create({ data: { id: newChannelId(), ...data } })

@@ -39,7 +39,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     agents: new AgentStore(db),
     services: new ServiceStore(db),
     channels,
-    messages: new MessageStore(db),
+    messages: new MessageStore(database.log),
     writer,
     cursors,
     ping: async () => {

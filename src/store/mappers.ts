@@ -1,6 +1,7 @@
 // Turns database rows into the wire shapes of src/protocol (snake_case, ISO timestamps).
 import type { Agent, Channel, Message, Service } from '../generated/sqlite/client.js'
 import type { AgentInfo, ChannelInfo, ChannelStatusValue, MessageInfo, ServiceInfo } from '../protocol/shapes.js'
+import type { MessageRow } from './write-batch.js'
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null)
 
@@ -31,6 +32,20 @@ export function toMessage(row: Message): MessageInfo {
   if (row.metadata !== null) message.metadata = JSON.parse(row.metadata) as Record<string, unknown>
   if (row.clientMsgId !== null) message.client_msg_id = row.clientMsgId
   return message
+}
+
+/** A message row as the message logs read it (snake_case columns). */
+export function fromRow(row: MessageRow): MessageInfo {
+  return toMessage({
+    id: row.id,
+    channelId: row.channel_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    content: row.content,
+    metadata: row.metadata,
+    clientMsgId: row.client_msg_id,
+    createdAt: row.created_at,
+  })
 }
 
 export function toService(row: Service): ServiceInfo {

@@ -1,9 +1,10 @@
 // The message log on PostgreSQL: one transaction per batch on a client of the pool Prisma uses,
-// a fixed number of round trips whatever the batch size (arrays in, unnest out). The guarded
-// UPDATE … RETURNING locks each channel row until commit, so concurrent hubs get gapless seqs.
+// a fixed number of round trips whatever the batch size or the number of channels (arrays in,
+// unnest out). The batch's channel rows are locked first, in id order, so concurrent hubs
+// reserve gapless seqs and never deadlock.
 import type pg from 'pg'
 import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, RESERVE_SQL, cursorSql, type Cursor } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
 import { lockOrder, plan, retryKeys, settle, type ChannelRow, type MessageDraft, type MessageRow, type Outcome } from './write-batch.js'
 
 export class PostgresMessageLog implements MessageLog {
@@ -11,6 +12,11 @@ export class PostgresMessageLog implements MessageLog {
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
     return this.transaction((client) => this.run(client, drafts))
+  }
+
+  async range(channelId: string, range: Range): Promise<MessageRow[]> {
+    const sql = rangeSql(range, "created_at AT TIME ZONE 'UTC'")
+    return (await this.pool.query<MessageRow>(sql, rangeParams(channelId, range))).rows
   }
 
   saveCursors(cursors: Cursor[]): Promise<void> {
@@ -43,7 +49,10 @@ export class PostgresMessageLog implements MessageLog {
 
   private async run(client: pg.PoolClient, drafts: MessageDraft[]): Promise<Outcome[]> {
     const ids = [...new Set(drafts.map((d) => d.channelId))]
-    const channelRows = await client.query<ChannelRow>('SELECT id, provider_id, consumer_id, status FROM channels WHERE id = ANY($1)', [ids])
+    const channelRows = await client.query<ChannelRow>(
+      'SELECT id, provider_id, consumer_id, status FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+      [ids],
+    )
     const channels = new Map(channelRows.rows.map((row) => [row.id, row]))
     const keys = retryKeys(drafts, channels)
     const stored = keys.length
@@ -56,10 +65,15 @@ export class PostgresMessageLog implements MessageLog {
         ).rows
       : []
     const planned = plan(drafts, channels, stored)
-    const reserved = new Map<string, number | null>()
-    for (const [channelId, count] of lockOrder(planned.fresh)) {
-      const result = await client.query<{ last_seq: number }>(RESERVE_SQL, [count, channelId])
-      reserved.set(channelId, result.rows[0]?.last_seq ?? null)
+    const order = lockOrder(planned.fresh)
+    const reserved = new Map<string, number | null>(order.map(([channelId]) => [channelId, null]))
+    if (order.length > 0) {
+      const result = await client.query<{ id: string; last_seq: number }>(
+        `UPDATE channels AS c SET last_seq = c.last_seq + v.n FROM unnest($1::text[], $2::int[]) AS v(id, n)
+         WHERE c.id = v.id AND c.status = 'active' RETURNING c.id, c.last_seq`,
+        [order.map(([channelId]) => channelId), order.map(([, count]) => count)],
+      )
+      for (const row of result.rows) reserved.set(row.id, row.last_seq)
     }
     const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
     if (rows.length > 0) {

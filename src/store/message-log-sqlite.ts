@@ -4,7 +4,7 @@
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
 import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, RESERVE_SQL, cursorSql, type Cursor } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
 import {
   lockOrder,
   plan,
@@ -16,6 +16,7 @@ import {
   type Outcome,
 } from './write-batch.js'
 
+const RESERVE_SQL = "UPDATE channels SET last_seq = last_seq + ? WHERE id = ? AND status = 'active' RETURNING last_seq"
 const INSERT_CHUNK = 100
 const BUSY_RETRY_MS = 2
 const BUSY_GIVE_UP_MS = 10_000
@@ -33,6 +34,14 @@ export class SqliteMessageLog implements MessageLog {
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
     return this.immediately(() => this.run(drafts))
+  }
+
+  range(channelId: string, range: Range): Promise<MessageRow[]> {
+    // Positional ? in the order $1…$5 appear: channel, after, before, [sender], limit.
+    const [channel, after, before, limit, sender] = rangeParams(channelId, range)
+    const params = range.notFrom === undefined ? [channel, after, before, limit] : [channel, after, before, sender, limit]
+    const rows = this.statement(rangeSql(range, 'created_at').replace(/\$\d/g, '?')).all(...params) as StoredRow[]
+    return Promise.resolve(rows.map((row) => ({ ...row, created_at: new Date(row.created_at) })))
   }
 
   saveCursors(cursors: Cursor[]): Promise<void> {
@@ -76,7 +85,7 @@ export class SqliteMessageLog implements MessageLog {
           .all(...keys.flat()) as StoredRow[]).map((row) => ({ ...row, created_at: new Date(row.created_at) }))
       : []
     const planned = plan(drafts, channels, stored)
-    const reserve = this.statement(RESERVE_SQL.replace(/\$\d/g, '?'))
+    const reserve = this.statement(RESERVE_SQL)
     const reserved = new Map<string, number | null>()
     for (const [channelId, count] of lockOrder(planned.fresh)) {
       reserved.set(channelId, (reserve.get(count, channelId) as { last_seq: number } | undefined)?.last_seq ?? null)

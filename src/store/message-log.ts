@@ -1,7 +1,7 @@
 // Where the group-commit writer writes: one transaction per batch, in raw SQL on the database
 // driver itself. The hot path skips the ORM's per-query work; everything else stays on Prisma.
 import type { Role } from './channels.js'
-import type { MessageDraft, Outcome } from './write-batch.js'
+import type { MessageDraft, MessageRow, Outcome } from './write-batch.js'
 
 /** How far an agent has been sent a channel. */
 export interface Cursor {
@@ -10,7 +10,21 @@ export interface Cursor {
   seq: number
 }
 
+/** A run of one channel's messages by seq. */
+export interface Range {
+  /** Exclusive bounds. */
+  afterSeq?: number | undefined
+  beforeSeq?: number | undefined
+  limit: number
+  /** Newest first (else oldest first). */
+  descending?: boolean
+  /** Leave out what this agent sent. */
+  notFrom?: string
+}
+
 export interface MessageLog {
+  /** Reads messages of a channel, in seq order (descending if asked). */
+  range(channelId: string, range: Range): Promise<MessageRow[]>
   /** Stores a batch in one transaction; one outcome per draft, in order. */
   write(drafts: MessageDraft[]): Promise<Outcome[]>
   /** Moves delivery cursors forward (never back), all in one transaction. */
@@ -19,10 +33,25 @@ export interface MessageLog {
 }
 
 export const INSERT_COLUMNS = '(id, channel_id, seq, sender_id, content, metadata, client_msg_id, created_at)'
-export const RESERVE_SQL = "UPDATE channels SET last_seq = last_seq + $1 WHERE id = $2 AND status = 'active' RETURNING last_seq"
 
 /** The guarded cursor update for a role: a cursor only moves forward. */
 export const cursorSql = (role: Role) => {
   const column = role === 'provider' ? 'provider_delivered_seq' : 'consumer_delivered_seq'
   return `UPDATE channels SET ${column} = $1 WHERE id = $2 AND ${column} < $1`
 }
+
+/** The SQL of a range read: $1 channel, $2 after, $3 before, $4 limit, $5 the sender left out. */
+export function rangeSql(range: Range, createdAt: string): string {
+  return `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${createdAt} AS created_at
+    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT)${range.notFrom === undefined ? '' : ' AND sender_id <> $5'}
+    ORDER BY seq ${range.descending ? 'DESC' : 'ASC'} LIMIT $4`
+}
+
+/** The parameters of a range read, unbounded sides filled in. */
+export const rangeParams = (channelId: string, range: Range): unknown[] => [
+  channelId,
+  range.afterSeq ?? -1,
+  range.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+  range.limit,
+  ...(range.notFrom === undefined ? [] : [range.notFrom]),
+]

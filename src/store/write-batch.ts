@@ -6,7 +6,7 @@ import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { Role } from './channels.js'
 import { newMessageId } from './ids.js'
-import { toMessage as toWire } from './mappers.js'
+import { fromRow } from './mappers.js'
 
 export interface MessageDraft {
   channelId: string
@@ -77,7 +77,7 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
     const key = dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)
     // A retry gets its original message, even after the channel ended.
     const original = draft.clientMsgId === undefined ? undefined : existing.get(key)
-    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true) })
+    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, fromRow(original), true) })
     if (channel.status !== 'active') {
       return void (result.outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
     }
@@ -123,7 +123,7 @@ export function settle(
         created_at: now,
       }
       rows.push(row)
-      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, toMessage(row), false) }
+      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, fromRow(row), false) }
     }
   }
   // A repeat within the batch gets the message its first copy created.
@@ -141,20 +141,6 @@ export const lockOrder = (fresh: Map<string, number[]>): [string, number][] =>
 
 function isMember(channel: ChannelRow | undefined, senderId: string): boolean {
   return channel !== undefined && (senderId === channel.provider_id || senderId === channel.consumer_id)
-}
-
-/** A stored row (snake_case, as the logs read and write it) in its wire shape. */
-function toMessage(row: MessageRow): MessageInfo {
-  return toWire({
-    id: row.id,
-    channelId: row.channel_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    content: row.content,
-    metadata: row.metadata,
-    clientMsgId: row.client_msg_id,
-    createdAt: row.created_at,
-  })
 }
 
 function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean): StoredMessage {
