@@ -10,34 +10,16 @@ const TEXT_PATTERN = '^[^\\u0000]*$'
 export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
   Type.String({ maxLength, pattern: TEXT_PATTERN, ...options })
 
-export const AgentId = Type.String({
+/** An identifier: 1 to `maxLength` characters of [A-Za-z0-9._:-]. */
+const Name = (maxLength: number, description: string) =>
+  Type.String({ minLength: 1, maxLength, pattern: NAME_PATTERN, description })
+
+export const AgentId = Name(128, 'Agent identifier: 1–128 characters of [A-Za-z0-9._:-].')
+export const ServiceId = Name(128, 'Service identifier: 1–128 characters of [A-Za-z0-9._:-].')
+export const ChannelId = Name(64, "'ch_' + a sortable unique id.")
+export const MessageId = Name(64, "'msg_' + a sortable unique id.")
+export const ClientMsgId = Text(128, {
   minLength: 1,
-  maxLength: 128,
-  pattern: NAME_PATTERN,
-  description: 'Agent identifier: 1–128 characters of [A-Za-z0-9._:-].',
-})
-export const ServiceId = Type.String({
-  minLength: 1,
-  maxLength: 128,
-  pattern: NAME_PATTERN,
-  description: 'Service identifier: 1–128 characters of [A-Za-z0-9._:-].',
-})
-export const ChannelId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: NAME_PATTERN,
-  description: "'ch_' + a sortable unique id.",
-})
-export const MessageId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: NAME_PATTERN,
-  description: "'msg_' + a sortable unique id.",
-})
-export const ClientMsgId = Type.String({
-  minLength: 1,
-  maxLength: 128,
-  pattern: TEXT_PATTERN,
   description: 'Idempotency key chosen by the sender, unique per sender and channel: a retried send returns the original message.',
 })
 /** The largest seq a channel can reach (the databases' 32-bit integer). */
