@@ -169,6 +169,28 @@ describe('refusals', () => {
     await stranger.close()
   })
 
+  it('takes the sender from the connection, never from the frame', async () => {
+    const channelId = await openChannel()
+    const ack = await consumer.request(
+      { type: 'chat_message', channel_id: channelId, content: 'who am I?', sender_id: 'weather-provider' },
+      'ack',
+    )
+    expect(ack.type).toBe('ack')
+    expect(await provider.next('chat_message')).toMatchObject({ sender_id: 'weather-consumer', content: 'who am I?' })
+  })
+
+  it('lets no other agent accept or reject a provider’s request', async () => {
+    consumer.send({ type: 'chat_request', service_id: 'weather-svc' })
+    const request = await provider.next('chat_request')
+    const stranger = await WsAgent.connect(hub.wsUrl, 'other-provider')
+    for (const type of ['chat_accept', 'chat_reject']) {
+      expect(await stranger.request({ type, channel_id: request.channel_id }, type)).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
+    }
+    const response = await fetch(`${hub.httpUrl}/channels/${request.channel_id as string}`)
+    expect(await response.json()).toMatchObject({ status: 'pending' })
+    await stranger.close()
+  })
+
   it('refuses a service id another provider holds', async () => {
     const other = await WsAgent.connect(hub.wsUrl, 'other-provider')
     const taken = await other.request({ type: 'register_service', service_id: 'weather-svc' }, 'register_service')
