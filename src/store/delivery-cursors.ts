@@ -6,8 +6,12 @@ import type { MessageLog } from './message-log.js'
 
 const FLUSH_INTERVAL_MS = 250
 
+type Entry = { channelId: string; role: Role; seq: number }
+
 export class DeliveryCursors {
-  private dirty = new Map<string, { channelId: string; role: Role; seq: number }>()
+  private dirty = new Map<string, Entry>()
+  /** Being written: still the hub's knowledge until the database has it. */
+  private saving = new Map<string, Entry>()
   private flushing: Promise<void> | null = null
   private readonly timer: NodeJS.Timeout
 
@@ -24,9 +28,10 @@ export class DeliveryCursors {
     if (!current || current.seq < seq) this.dirty.set(key, { channelId, role, seq })
   }
 
-  /** The cursor not yet written back, if any. */
+  /** The cursor not yet written back (or being written), if any. */
   unsaved(channelId: string, role: Role): number {
-    return this.dirty.get(`${channelId}/${role}`)?.seq ?? 0
+    const key = `${channelId}/${role}`
+    return Math.max(this.dirty.get(key)?.seq ?? 0, this.saving.get(key)?.seq ?? 0)
   }
 
   flush(): Promise<void> {
@@ -42,13 +47,15 @@ export class DeliveryCursors {
 
   private async write(): Promise<void> {
     if (this.dirty.size === 0) return
-    const entries = [...this.dirty.values()]
-    this.dirty.clear()
+    this.saving = this.dirty
+    this.dirty = new Map()
     try {
-      await this.log.saveCursors(entries)
+      await this.log.saveCursors([...this.saving.values()])
     } catch (error) {
-      for (const entry of entries) this.advance(entry.channelId, entry.role, entry.seq)
+      for (const entry of this.saving.values()) this.advance(entry.channelId, entry.role, entry.seq)
       this.onError(error)
+    } finally {
+      this.saving = new Map()
     }
   }
 }
