@@ -23,7 +23,7 @@ export const storePlugin = fp<StorePluginOptions>(
         app.metrics.batchSize.observe(size)
         app.metrics.batchSeconds.observe(seconds)
       },
-      onError: (error) => app.log.error({ err: error }, 'store background write failed'),
+      onError: (error) => app.log.error({ err: error }, 'database error outside a request'),
     })
     store.writer.onCommitted((batch) => app.metrics.messagesStored.inc(batch.length))
     if (store.database.migrated.length > 0) app.log.info({ migrations: store.database.migrated }, 'database migrated')

@@ -35,9 +35,13 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000
 const sqliteOpenings = new KeyedLock()
 const MIGRATION_LOCK_KEY = 7_261_646_917
 
-export async function openDatabase(url: string): Promise<Database> {
+/**
+ * Opens and migrates the database. `onError` hears of failures outside any query, such as the
+ * server ending an idle connection (a Postgres restart); the pool then opens a new one.
+ */
+export async function openDatabase(url: string, onError: (error: unknown) => void = () => undefined): Promise<Database> {
   const provider = providerOf(url)
-  return provider === 'sqlite' ? openSqlite(url) : openPostgres(url)
+  return provider === 'sqlite' ? openSqlite(url) : openPostgres(url, onError)
 }
 
 async function openSqlite(url: string): Promise<Database> {
@@ -71,8 +75,9 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onError: (error: unknown) => void): Promise<Database> {
   const client = new pg.Client({ connectionString: url })
+  client.on('error', onError)
   await client.connect()
   let migrated: string[]
   try {
@@ -81,6 +86,8 @@ async function openPostgres(url: string): Promise<Database> {
     await client.end()
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // Without a listener, an idle connection ended by the server would crash the process.
+  pool.on('error', onError)
   const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db
   return {
     prisma,

@@ -29,7 +29,7 @@ export interface Store {
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const database = await openDatabase(options.databaseUrl)
+  const database = await openDatabase(options.databaseUrl, options.onError)
   const db = database.prisma
   const channels = new ChannelStore(db)
   const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
