@@ -84,7 +84,6 @@ export const listOf = (value: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean)
-export const CONFIG_SCHEMA = ConfigSchema
 
 export class ConfigError extends Error {
   override name = 'ConfigError'

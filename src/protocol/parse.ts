@@ -2,14 +2,13 @@
 // Throws the named error that becomes the `error` frame.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Errors } from '../errors.js'
-import { ClientFrames, type ClientFrame, type ClientFrameType, type RequestId } from './frames.js'
+import { ClientFrames, type ClientFrame, type RequestId } from './frames.js'
 import type { Static } from '@sinclair/typebox'
 
 const checkers = new Map<string, TypeCheck<(typeof ClientFrames)[number]>>(
   ClientFrames.map((schema) => [schema.properties.type.const, TypeCompiler.Compile(schema)]),
 )
 
-export const CLIENT_FRAME_TYPES = [...checkers.keys()] as ClientFrameType[]
 
 export interface Parsed {
   frame?: ClientFrame

@@ -1,5 +1,5 @@
 // Turns database rows into the wire shapes of src/protocol (snake_case, ISO timestamps).
-import type { Agent, Channel, Message, Service } from '../generated/sqlite/client.js'
+import type { Agent, Channel, Service } from '../generated/sqlite/client.js'
 import type { AgentInfo, ChannelInfo, ChannelStatusValue, MessageInfo, ServiceInfo } from '../protocol/shapes.js'
 import type { MessageRow } from './write-batch.js'
 
@@ -20,32 +20,19 @@ export function toChannel(row: Channel): ChannelInfo {
   }
 }
 
-export function toMessage(row: Message): MessageInfo {
+/** A message as the message logs read it (snake_case columns; messages never go through Prisma). */
+export function toMessage(row: MessageRow): MessageInfo {
   const message: MessageInfo = {
     message_id: row.id,
-    channel_id: row.channelId,
-    sender_id: row.senderId,
+    channel_id: row.channel_id,
+    sender_id: row.sender_id,
     content: row.content,
     seq: row.seq,
-    timestamp: row.createdAt.toISOString(),
+    timestamp: row.created_at.toISOString(),
   }
   if (row.metadata !== null) message.metadata = JSON.parse(row.metadata) as Record<string, unknown>
-  if (row.clientMsgId !== null) message.client_msg_id = row.clientMsgId
+  if (row.client_msg_id !== null) message.client_msg_id = row.client_msg_id
   return message
-}
-
-/** A message row as the message logs read it (snake_case columns). */
-export function fromRow(row: MessageRow): MessageInfo {
-  return toMessage({
-    id: row.id,
-    channelId: row.channel_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    content: row.content,
-    metadata: row.metadata,
-    clientMsgId: row.client_msg_id,
-    createdAt: row.created_at,
-  })
 }
 
 export function toService(row: Service): ServiceInfo {

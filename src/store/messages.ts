@@ -1,7 +1,7 @@
 // Reading stored messages: history pages by seq cursor, and the backlog an agent was not sent.
 // Both are hot paths, read in raw SQL through the message log.
 import type { HistoryPageInfo, MessageInfo } from '../protocol/shapes.js'
-import { fromRow } from './mappers.js'
+import { toMessage } from './mappers.js'
 import type { MessageLog } from './message-log.js'
 
 export interface HistoryQuery {
@@ -23,12 +23,12 @@ export class MessageStore {
     const rows = await this.log.range(channelId, { afterSeq, beforeSeq, limit: limit + 1, descending: !forward })
     const page = rows.slice(0, limit)
     if (!forward) page.reverse()
-    return { channel_id: channelId, messages: page.map(fromRow), has_more: rows.length > limit }
+    return { channel_id: channelId, messages: page.map(toMessage), has_more: rows.length > limit }
   }
 
   /** Messages after `afterSeq` that someone other than the recipient sent, in seq order. */
   async backlog(channelId: string, recipientId: string, afterSeq: number, take: number): Promise<MessageInfo[]> {
     const rows = await this.log.range(channelId, { afterSeq, limit: take, notFrom: recipientId })
-    return rows.map(fromRow)
+    return rows.map(toMessage)
   }
 }

@@ -6,7 +6,7 @@ import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { Role } from './channels.js'
 import { newMessageId } from './ids.js'
-import { fromRow } from './mappers.js'
+import { toMessage } from './mappers.js'
 
 export interface MessageDraft {
   channelId: string
@@ -77,7 +77,7 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
     const key = dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)
     // A retry gets its original message, even after the channel ended.
     const original = draft.clientMsgId === undefined ? undefined : existing.get(key)
-    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, fromRow(original), true) })
+    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true) })
     if (channel.status !== 'active') {
       return void (result.outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
     }
@@ -123,7 +123,7 @@ export function settle(
         created_at: now,
       }
       rows.push(row)
-      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, fromRow(row), false) }
+      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, toMessage(row), false) }
     }
   }
   // A repeat within the batch gets the message its first copy created.
