@@ -2,7 +2,6 @@
 // high-water mark (MAX_BUFFERED_BYTES) and, for comparison, effectively without one. Prints the
 // hub's peak RSS growth for two volumes pushed at the paused reader. Loopback only, bounded.
 //   npx tsx bench/slow-consumer-memory.ts
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { tempSqliteUrl } from '../test/helpers/database.js'
 import { freshPort, spawnHub, waitReady } from '../test/helpers/process.js'
@@ -18,8 +17,7 @@ async function run(limit: number, messages: number): Promise<{ before: number; p
   const hub = spawnHub({ PORT: port, DATABASE_URL: db.url, MAX_BUFFERED_BYTES: String(limit), MAX_FRAMES_PER_SECOND: '100000' })
   try {
     await waitReady(hub)
-    // tsx runs the hub in a child process: measure that one.
-    const pid = Number(execFileSync('pgrep', ['-P', String(hub.child.pid)]).toString().trim().split('\n')[0])
+    const pid = hub.child.pid as number
     const url = `ws://127.0.0.1:${port}`
     const provider = await WsAgent.connect(url, 'provider')
     await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const tsx = `${root}node_modules/.bin/tsx`
 
 export interface HubProcess {
   child: ChildProcess
@@ -15,7 +14,9 @@ export interface HubProcess {
 }
 
 export function spawnHub(env: Record<string, string>): HubProcess {
-  const child = spawn(tsx, ['src/server.ts'], {
+  // Node itself with tsx's loader, not the tsx CLI: that would run the hub in a grandchild, which a
+  // SIGKILL to the CLI leaves running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
