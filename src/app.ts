@@ -54,6 +54,9 @@ export async function buildApp(config: Config): Promise<App> {
     maxConnectionsPerAgent: config.MAX_CONNECTIONS_PER_AGENT,
     allowedOrigins: listOf(config.WS_ALLOWED_ORIGINS),
     maxPendingRequests: config.MAX_PENDING_REQUESTS,
+    ...(config.REDIS_URL === undefined
+      ? {}
+      : { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, presenceTtlMs: config.PRESENCE_TTL_MS } }),
   })
 
   await app.register(healthRoutes)

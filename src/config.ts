@@ -11,6 +11,23 @@ const ConfigSchema = Type.Object({
     default: 'file:./data/hub.db',
     description: 'file:<path> for embedded SQLite, postgresql://… for PostgreSQL.',
   }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://.+$',
+      description:
+        'redis://… (or rediss://): several hub instances on one database share their agents through this Redis. Unset: one instance.',
+    }),
+  ),
+  REDIS_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9._:-]{1,64}$',
+    default: 'claw:',
+    description: 'Prefix of the Redis keys and channels of this cluster, so that several clusters can share one Redis.',
+  }),
+  PRESENCE_TTL_MS: Type.Integer({
+    minimum: 300,
+    default: 15_000,
+    description: "With REDIS_URL: how long a silent instance's agents still show as online (instances beat every third of it).",
+  }),
   HUB_AUTH: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
     default: 'auto',
     description:

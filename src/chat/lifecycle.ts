@@ -5,7 +5,7 @@ import { Errors } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { actorName, assertMember, assertProvider } from './access.js'
 import { acceptFrame, endFrame, rejectFrame, requestFrame } from './frames.js'
-import { pairKey, type KeyedLock } from '../lib/keyed-lock.js'
+import { pairKey, type Locks } from '../lib/keyed-lock.js'
 import { originReply, type Actor, type Notifier, type Origin, type Reply } from './notifier.js'
 
 export interface RequestTarget {
@@ -27,7 +27,7 @@ export class ChannelLifecycle {
   constructor(
     private readonly store: Store,
     private readonly notifier: Notifier,
-    private readonly locks: KeyedLock,
+    private readonly locks: Locks,
     private readonly limits: RequestLimits,
   ) {}
 

@@ -7,7 +7,7 @@ import type { HistoryQuery } from '../store/messages.js'
 import type { Parties } from '../store/channels.js'
 import type { HistoryPageInfo } from '../protocol/shapes.js'
 import { assertMember } from './access.js'
-import { pairKey, type KeyedLock } from '../lib/keyed-lock.js'
+import { pairKey, type Locks } from '../lib/keyed-lock.js'
 import type { Actor } from './notifier.js'
 
 export interface OutgoingMessage {
@@ -27,7 +27,7 @@ export interface HistoryRequest extends HistoryQuery {
 export class Messaging {
   constructor(
     private readonly store: Store,
-    private readonly locks: KeyedLock,
+    private readonly locks: Locks,
   ) {}
 
   /** Stores a message and resolves once it is durable: resolve the channel, then submit. */

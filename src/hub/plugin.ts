@@ -1,11 +1,14 @@
-// The real-time hub as a Fastify plugin: the router of connected agents, the chat layer wired to
-// it, heartbeats, and the GET /ws endpoint. On shutdown it refuses new frames and connections,
-// finishes storing (and acking) what it accepted, then closes every socket with 1001.
+// The real-time hub as a Fastify plugin: the router of connected agents (joined to the other hub
+// instances on Redis when there are several), the chat layer wired to it, heartbeats, and the
+// GET /ws endpoint. On shutdown it refuses new frames and connections, finishes storing (and
+// acking) what it accepted, then closes every socket with 1001.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import { createChat, type Chat } from '../chat/index.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
+import { RedisCluster } from '../cluster/redis-cluster.js'
+import { catchUp } from './replay.js'
 import { Router } from './router.js'
 import { wsRoute, type WsRouteOptions } from './ws-route.js'
 
@@ -16,6 +19,10 @@ export interface Hub {
   tasks: TaskSet
   /** True once shutdown has begun. */
   closing: boolean
+  /** The other hub instances, with REDIS_URL. */
+  cluster: RedisCluster | undefined
+  /** The agents' open connections, on every instance. */
+  connections(agentIds: string[]): Promise<Map<string, number>>
 }
 
 declare module 'fastify' {
@@ -28,6 +35,8 @@ export interface HubPluginOptions extends WsRouteOptions {
   heartbeatIntervalMs: number
   /** Chat requests one consumer may have waiting for an answer. */
   maxPendingRequests: number
+  /** Several instances: the Redis they share. */
+  redis?: { url: string; prefix: string; presenceTtlMs: number } | undefined
 }
 
 /** Frames up to this multiple of the limit get an error frame; larger ones close the socket (1009). */
@@ -39,12 +48,39 @@ export const hubPlugin = fp<HubPluginOptions>(
   async (app, options) => {
     const { store, metrics } = app
     const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
+    const cluster = options.redis
+      ? new RedisCluster({
+          ...options.redis,
+          router,
+          catchUp: () => catchUp(store, router),
+          log: app.log,
+          onStateChange: (up) => metrics.redisUp.set(up ? 1 : 0),
+        })
+      : undefined
+    if (cluster) {
+      router.connectPeers(cluster)
+      await cluster.start()
+      app.addHook('onClose', () => cluster.close())
+    }
     store.writer.onCommitted((batch) => router.deliver(batch))
-    const chat = createChat(store, router, {
-      maxPendingRequests: options.maxPendingRequests,
-      onPendingLimit: () => metrics.limitBreaches.inc({ limit: 'max_pending_requests' }),
-    })
-    const hub: Hub = { router, chat, tasks: new TaskSet(), closing: false }
+    const chat = createChat(
+      store,
+      router,
+      {
+        maxPendingRequests: options.maxPendingRequests,
+        onPendingLimit: () => metrics.limitBreaches.inc({ limit: 'max_pending_requests' }),
+      },
+      cluster?.locks,
+    )
+    const hub: Hub = {
+      router,
+      chat,
+      tasks: new TaskSet(),
+      closing: false,
+      cluster,
+      connections: async (agentIds) =>
+        cluster ? cluster.connections(agentIds) : new Map(agentIds.map((id) => [id, router.connectionsOf(id)])),
+    }
     app.decorate('hub', hub)
 
     const heartbeat = setInterval(() => {

@@ -1,11 +1,12 @@
 // Store-and-forward: when an agent connects, send it the chat requests waiting for it and every
 // message it has not received, page by page, in seq order, then switch the connection to live
 // delivery. Where the client told its last seq per channel (resume), that is where replay
-// starts; elsewhere, at what the hub last sent the agent.
+// starts; elsewhere, at what the hub last sent the agent. The same reads fill a live gap
+// (back-fill) and catch connected agents up when cross-instance events may have been lost.
 import { requestFrame } from '../chat/frames.js'
 import type { Store } from '../store/index.js'
 import type { Role } from '../store/channels.js'
-import type { Connection } from './connection.js'
+import type { Backfill, Connection } from './connection.js'
 import { messageJson, type Router } from './router.js'
 
 const PAGE = 200
@@ -19,20 +20,29 @@ export async function replayBacklog(
 ): Promise<number> {
   let replayed = 0
   try {
+    await router.reachable(connection.agentId)
     for (const channel of await store.channels.pendingFor(connection.agentId)) {
       connection.sendFrame(requestFrame(channel))
     }
-    const starts = new Map<string, { role: Role; after: number }>()
+    const starts = new Map<string, { role: Role; after: number; through?: number }>()
     for (const { channelId, role } of await store.channels.memberships(connection.agentId, [...clientCursors.keys()])) {
       starts.set(channelId, { role, after: clientCursors.get(channelId) ?? 0 })
     }
-    for (const backlog of await store.channels.backlogFor(connection.agentId)) {
-      if (starts.has(backlog.channelId)) continue
-      const after = Math.max(backlog.deliveredSeq, store.cursors.unsaved(backlog.channelId, backlog.role))
-      starts.set(backlog.channelId, { role: backlog.role, after })
+    for (const inbox of await store.channels.inboxes([connection.agentId])) {
+      const start = starts.get(inbox.channelId)
+      if (start) {
+        start.through = inbox.inboundSeq
+        continue
+      }
+      const after = Math.max(inbox.deliveredSeq, store.cursors.unsaved(inbox.channelId, inbox.role))
+      starts.set(inbox.channelId, { role: inbox.role, after, through: inbox.inboundSeq })
     }
-    for (const [channelId, { role, after }] of starts) {
-      replayed += await replayChannel(connection, store, router, channelId, role, after)
+    // Every channel's starting point is known before any live message can go out on it.
+    for (const [channelId, { after }] of starts) connection.startAt(channelId, after)
+    for (const [channelId, { role, after, through }] of starts) {
+      // Messages committed after the inbox was read arrive live (held until goLive).
+      if (through !== undefined && through <= after) continue
+      replayed += await replayRange(connection, store, router, channelId, role, after)
     }
   } finally {
     connection.goLive()
@@ -40,18 +50,39 @@ export async function replayBacklog(
   return replayed
 }
 
-async function replayChannel(
+/** Fills a gap in live delivery from the store: the channel's inbound messages in (after, through]. */
+export const backfillFrom =
+  (store: Store, router: Router): Backfill =>
+  async (connection, channelId, role, after, through) => {
+    await replayRange(connection, store, router, channelId, role, after, through)
+  }
+
+/**
+ * Delivers from the store what the agents connected here may have missed: used when the events
+ * other hub instances publish could have been lost (Redis was unreachable).
+ */
+export async function catchUp(store: Store, router: Router): Promise<void> {
+  const agents = router.agents()
+  if (agents.length === 0) return
+  for (const { agentId, channelId, role, inboundSeq } of await store.channels.inboxes(agents)) {
+    for (const connection of router.agentConnections(agentId)) connection.catchUp(channelId, role, inboundSeq)
+  }
+}
+
+async function replayRange(
   connection: Connection,
   store: Store,
   router: Router,
   channelId: string,
   role: Role,
   after: number,
+  through?: number,
 ): Promise<number> {
   let replayed = 0
+  const before = through === undefined ? undefined : through + 1
   for (;;) {
     if (!connection.isOpen) return replayed
-    const messages = await store.messages.backlog(channelId, connection.agentId, after, PAGE)
+    const messages = await store.messages.backlog(channelId, connection.agentId, after, PAGE, before)
     let written: Promise<void> = Promise.resolve()
     for (const message of messages) {
       // Replay is paced by the reader: it never fills the buffer that live delivery is cut at.

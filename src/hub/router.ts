@@ -1,41 +1,87 @@
 // Which agents are connected where, and getting frames to them: notifications with request_id
 // on the copies that answer a request, and stored messages to their recipients (serialised once
-// per message, whatever the number of connections).
-import type { Reply, Notifier } from '../chat/notifier.js'
+// per message, whatever the number of connections). With other hub instances (Peers), every
+// frame also goes to them, for the agents' connections there; what they send arrives through
+// the *Here methods.
+import type { Reply, Notifier, RequestIdValue } from '../chat/notifier.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { DeliveryCursors } from '../store/delivery-cursors.js'
 import type { Role, StoredMessage } from '../store/index.js'
-import type { Connection } from './connection.js'
+import type { Connection, Sent } from './connection.js'
 
 export const messageJson = (message: MessageInfo): string => JSON.stringify({ type: 'chat_message', ...message })
+
+/** The other hub instances, reached through a broker. */
+export interface Peers {
+  /** A committed batch, for its recipients connected elsewhere. */
+  publishMessages(batch: StoredMessage[]): void
+  /** A frame for these agents; `requestIds` names the agents whose copy answers their request. */
+  publishFrame(agentIds: string[], frame: HubFrame, requestIds: Map<string, RequestIdValue>): void
+  /** Closes the agent's connections elsewhere (its credentials changed). */
+  publishClose(agentId: string, code: CloseCode, reason: string): void
+  /**
+   * The agent now has this many connections here. Resolves once frames for it published anywhere
+   * reach this instance (from then on, a read of the store misses nothing that is not on its way).
+   */
+  present(agentId: string, connections: number): Promise<void>
+}
 
 export class Router implements Notifier {
   private readonly byAgent = new Map<string, Set<Connection>>()
   private readonly byId = new Map<string, Connection>()
+  private peers: Peers | undefined
+  /** Per agent connected here: settles once the other instances' frames for it reach this one. */
+  private readonly attached = new Map<string, Promise<void>>()
 
   constructor(
     private readonly cursors: DeliveryCursors,
     private readonly onDelivered: () => void,
   ) {}
 
+  /** From now on, frames also go to the other hub instances. */
+  connectPeers(peers: Peers): void {
+    this.peers = peers
+  }
+
   add(connection: Connection): void {
     this.byId.set(connection.id, connection)
     const set = this.byAgent.get(connection.agentId) ?? new Set()
     set.add(connection)
     this.byAgent.set(connection.agentId, set)
+    const present = this.peers?.present(connection.agentId, set.size)
+    if (present && !this.attached.has(connection.agentId)) this.attached.set(connection.agentId, present)
+  }
+
+  /** Settles once frames for the agent from every instance reach this one (at once without peers). */
+  async reachable(agentId: string): Promise<void> {
+    await this.attached.get(agentId)
   }
 
   remove(connection: Connection): void {
     this.byId.delete(connection.id)
     const set = this.byAgent.get(connection.agentId)
-    set?.delete(connection)
-    if (set?.size === 0) this.byAgent.delete(connection.agentId)
+    if (!set?.delete(connection)) return
+    if (set.size === 0) {
+      this.byAgent.delete(connection.agentId)
+      this.attached.delete(connection.agentId)
+    }
+    void this.peers?.present(connection.agentId, set.size)
   }
 
+  /** How many connections the agent has on this instance. */
   connectionsOf(agentId: string): number {
     return this.byAgent.get(agentId)?.size ?? 0
+  }
+
+  agentConnections(agentId: string): Connection[] {
+    return [...(this.byAgent.get(agentId) ?? [])]
+  }
+
+  /** The agents connected to this instance. */
+  agents(): string[] {
+    return [...this.byAgent.keys()]
   }
 
   get size(): number {
@@ -46,15 +92,28 @@ export class Router implements Notifier {
     return [...this.byId.values()]
   }
 
-  /** Closes every connection of the agent (its credentials changed). */
-  disconnectAgent(agentId: string, code: CloseCode, reason: string): number {
-    const connections = [...(this.byAgent.get(agentId) ?? [])]
-    for (const connection of connections) connection.close(code, reason)
-    return connections.length
+  /** Closes every connection of the agent, on every instance (its credentials changed). */
+  disconnectAgent(agentId: string, code: CloseCode, reason: string): void {
+    this.disconnectHere(agentId, code, reason)
+    this.peers?.publishClose(agentId, code, reason)
+  }
+
+  disconnectHere(agentId: string, code: CloseCode, reason: string): void {
+    for (const connection of this.agentConnections(agentId)) connection.close(code, reason)
   }
 
   notify(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {
-    const targets = new Map<Connection, Reply['requestId'] | undefined>()
+    this.notifyHere(agentIds, frame, replies)
+    if (!this.peers) return
+    // A reply to one connection stays here: the request came in on it.
+    const requestIds = new Map<string, RequestIdValue>()
+    for (const reply of replies) if ('agentId' in reply) requestIds.set(reply.agentId, reply.requestId)
+    const targets = new Set([...agentIds, ...requestIds.keys()])
+    if (targets.size > 0) this.peers.publishFrame([...targets], frame, requestIds)
+  }
+
+  notifyHere(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {
+    const targets = new Map<Connection, RequestIdValue | undefined>()
     for (const agentId of agentIds) for (const connection of this.byAgent.get(agentId) ?? []) targets.set(connection, undefined)
     for (const reply of replies) {
       const connections =
@@ -68,18 +127,26 @@ export class Router implements Notifier {
     }
   }
 
-  /** Delivers a committed batch, in commit order, to every connection of each recipient. */
+  /** Delivers a committed batch to every connection of each recipient, here and elsewhere. */
   deliver(batch: StoredMessage[]): void {
-    for (const { message, recipientId, recipientRole } of batch) {
+    this.deliverHere(batch)
+    this.peers?.publishMessages(batch)
+  }
+
+  /** Delivers a batch, in commit order, to the recipients' connections on this instance. */
+  deliverHere(batch: StoredMessage[]): void {
+    for (const { message, recipientId, recipientRole, previousSeq } of batch) {
       const connections = this.byAgent.get(recipientId)
       if (!connections) continue
       const json = messageJson(message)
-      for (const connection of connections) connection.deliver(message, json, this.sentCallback(message, recipientRole))
+      for (const connection of connections) {
+        connection.deliver(message, json, recipientRole, previousSeq, this.sentCallback(message, recipientRole))
+      }
     }
   }
 
   /** Advances the recipient's delivery cursor once the message has left for the network. */
-  sentCallback(message: MessageInfo, role: Role): (error?: Error) => void {
+  sentCallback(message: MessageInfo, role: Role): Sent {
     return (error) => {
       if (error) return
       this.cursors.advance(message.channel_id, role, message.seq)

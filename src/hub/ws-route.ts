@@ -11,7 +11,7 @@ import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
-import { replayBacklog } from './replay.js'
+import { backfillFrom, replayBacklog } from './replay.js'
 
 export const PROTOCOL_VERSION = 1
 
@@ -33,6 +33,7 @@ export interface WsRouteOptions {
 export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, options) => {
   const { store, metrics, hub } = app
   const handlers = createHandlers(store, hub.chat, hub.router)
+  const backfill = backfillFrom(store, hub.router)
   const origins = new OriginPolicy(options.allowedOrigins, () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
   const slots = new ConnectionSlots(options.maxConnectionsPerAgent, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
@@ -66,7 +67,12 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       const connection = new Connection(
         agentId,
         socket,
-        { maxBufferedBytes: options.maxBufferedBytes, onSlow: () => metrics.slowConsumers.inc() },
+        {
+          maxBufferedBytes: options.maxBufferedBytes,
+          onSlow: () => metrics.slowConsumers.inc(),
+          onGap: () => metrics.gapFills.inc(),
+        },
+        backfill,
         resume,
       )
       const dispatcher = new FrameDispatcher(connection, handlers, {

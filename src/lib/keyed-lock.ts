@@ -1,6 +1,11 @@
 // Runs async work one at a time per key, so that two concurrent requests for the same pair of
 // agents cannot both open a channel.
-export class KeyedLock {
+/** Runs work exclusively per key. */
+export interface Locks {
+  run<T>(key: string, work: () => Promise<T>): Promise<T>
+}
+
+export class KeyedLock implements Locks {
   private readonly tails = new Map<string, Promise<unknown>>()
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {

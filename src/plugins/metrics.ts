@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface HubMetrics {
   registry: Registry
   connections: Gauge
+  redisUp: Gauge
+  gapFills: Counter
   framesReceived: Counter<'type'>
   frameErrors: Counter<'code'>
   messagesStored: Counter
@@ -35,6 +37,16 @@ export function createMetrics(): HubMetrics {
   return {
     registry,
     connections: new Gauge({ name: 'hub_connections', help: 'Open /ws connections.', registers }),
+    gapFills: new Counter({
+      name: 'hub_gap_fills_total',
+      help: 'Live messages that waited for earlier ones read from the database (stored by another instance, or dropped by Redis).',
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: 'hub_redis_up',
+      help: 'With REDIS_URL: 1 while Redis carries cross-instance delivery, 0 while the database is polled instead.',
+      registers,
+    }),
     framesReceived: new Counter({
       name: 'hub_frames_received_total',
       help: 'Valid /ws frames received, by type.',

@@ -2,6 +2,7 @@
 export const CloseCode = {
   GOING_AWAY: 1001,
   TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
   TOO_MANY_ERRORS: 4400,
   UNAUTHORIZED: 4401,
   HEARTBEAT_TIMEOUT: 4408,
@@ -12,6 +13,8 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.GOING_AWAY]: 'The hub is shutting down; reconnect (to it or another instance) and resume.',
   [CloseCode.TOO_BIG]: 'A frame exceeded four times max_frame_bytes.',
+  [CloseCode.INTERNAL_ERROR]:
+    'The hub could not read the store to keep a channel in order; reconnect and resume: nothing is lost.',
   [CloseCode.TOO_MANY_ERRORS]:
     'The client kept sending frames the hub had to refuse: malformed or invalid ones, or more than MAX_FRAMES_PER_SECOND (RATE_LIMITED).',
   [CloseCode.UNAUTHORIZED]: "The agent's API key was rotated or revoked; connect again with a valid key.",

@@ -1,5 +1,5 @@
-// REST for agents: who the hub knows and who is connected right now; and, for the operator,
-// issuing, rotating and revoking API keys. A key is shown once, when issued; a rotated or revoked
+// REST for agents: who the hub knows and who is connected right now, on any hub instance; and,
+// for the operator, issuing, rotating and revoking API keys. A key is shown once, when issued; a rotated or revoked
 // key's open connections are closed at once (4401).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
@@ -7,6 +7,7 @@ import { generateKey, hashKey } from '../auth/api-keys.js'
 import { requireAdmin } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
 import { CloseCode } from '../protocol/close-codes.js'
+import type { Agent as AgentRow } from '../generated/sqlite/client.js'
 import { toAgent } from '../store/mappers.js'
 import { Agent, AgentId, Text } from '../protocol/shapes.js'
 import { Cursor, ListLimit, NextCursor, errors } from './common.js'
@@ -20,13 +21,15 @@ const IssuedKey = Type.Object({
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
-  const { router } = app.hub
+  const { hub } = app
+  const { router } = hub
+  const withPresence = async (row: AgentRow) => toAgent(row, (await hub.connections([row.id])).get(row.id) ?? 0)
 
   const issue = async (agentId: string, displayName?: string) => {
     const apiKey = generateKey()
     const row = await store.agents.setKey(agentId, await hashKey(apiKey), displayName)
     router.disconnectAgent(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
-    return { agent: toAgent(row, router.connectionsOf(agentId)), api_key: apiKey }
+    return { agent: await withPresence(row), api_key: apiKey }
   }
 
   app.get(
@@ -41,8 +44,9 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const page = await store.agents.list(request.query.limit, request.query.cursor)
+      const connections = await hub.connections(page.items.map((row) => row.id))
       return {
-        agents: page.items.map((row) => toAgent(row, router.connectionsOf(row.id))),
+        agents: page.items.map((row) => toAgent(row, connections.get(row.id) ?? 0)),
         next_cursor: page.next_cursor,
       }
     },
@@ -54,7 +58,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const row = await store.agents.get(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
-      return toAgent(row, router.connectionsOf(row.id))
+      return withPresence(row)
     },
   )
 
@@ -113,7 +117,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await store.agents.revokeKey(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
       router.disconnectAgent(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
-      return toAgent(row, router.connectionsOf(row.id))
+      return withPresence(row)
     },
   )
 }

@@ -1,4 +1,6 @@
-// Liveness (the process answers) and readiness (the database answers too).
+// Liveness (the process answers) and readiness (the database answers too). With REDIS_URL,
+// readiness also tells whether Redis is up; without it the instance still serves, reaching the
+// other instances' agents through the database, so it stays ready.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 
@@ -6,6 +8,11 @@ const tags = ['operations']
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
   database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  redis: Type.Optional(
+    Type.Union([Type.Literal('up'), Type.Literal('down')], {
+      description: 'With REDIS_URL only. down: other instances are reached by polling the database until Redis is back.',
+    }),
+  ),
   connections: Type.Integer({ description: 'Open /ws connections on this instance.' }),
 })
 
@@ -20,12 +27,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'Readiness: can the hub serve (is the database up)?', security: [], response: { 200: Readiness, 503: Readiness } } },
+    { schema: { tags, summary: 'Readiness: can the hub serve (is the database up)? Reports Redis too, with REDIS_URL', security: [], response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       const up = await app.store.ping()
       return reply.status(up ? 200 : 503).send({
         status: up ? 'ready' : 'unavailable',
         database: up ? 'up' : 'down',
+        ...(app.hub.cluster ? { redis: app.hub.cluster.up ? ('up' as const) : ('down' as const) } : {}),
         connections: app.hub.router.size,
       })
     },

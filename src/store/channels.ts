@@ -23,17 +23,33 @@ export interface ChannelFilter {
 
 export type Role = 'provider' | 'consumer'
 
-/** A channel with messages the agent has not been sent yet. */
-export interface Backlog {
+/** Where delivery to one agent stands on one of its channels. */
+export interface Inbox {
+  agentId: string
   channelId: string
   role: Role
+  /** The agent's delivery cursor: the last seq the hub sent it. */
   deliveredSeq: number
+  /** The seq of the last message the other party sent. */
+  inboundSeq: number
 }
 
 /** Who a channel is between: set at creation and never changed, so safe to cache. */
 export type Parties = Pick<Channel, 'id' | 'providerId' | 'consumerId'>
 
 const PARTIES_CACHE = 10_000
+/** Agents per inbox query: it names each twice, within the 999 parameters Prisma allows on SQLite. */
+const INBOX_CHUNK = 400
+const INBOX_COLUMNS = {
+  id: true,
+  status: true,
+  providerId: true,
+  consumerId: true,
+  providerDeliveredSeq: true,
+  consumerDeliveredSeq: true,
+  providerSentSeq: true,
+  consumerSentSeq: true,
+} satisfies Prisma.ChannelSelect
 
 export class ChannelStore {
   private readonly parties = new Map<string, Parties>()
@@ -134,26 +150,38 @@ export class ChannelStore {
     return pageByKey(limit, (take) => this.db.channel.findMany({ where, orderBy: { id: 'asc' }, take }))
   }
 
-  /** Channels holding messages past the agent's delivery cursor. */
-  async backlogFor(agentId: string): Promise<Backlog[]> {
+  /** Per agent, its channels that are active or hold messages it has not been sent: where delivery stands. */
+  async inboxes(agentIds: string[]): Promise<Inbox[]> {
     const fields = this.db.channel.fields
-    const rows = await this.db.channel.findMany({
-      where: {
-        OR: [
-          { providerId: agentId, lastSeq: { gt: fields.providerDeliveredSeq } },
-          { consumerId: agentId, lastSeq: { gt: fields.consumerDeliveredSeq } },
-        ],
-      },
-      orderBy: { id: 'asc' },
-    })
-    return rows.map((row) => {
-      const role: Role = row.providerId === agentId ? 'provider' : 'consumer'
-      return {
-        channelId: row.id,
-        role,
-        deliveredSeq: role === 'provider' ? row.providerDeliveredSeq : row.consumerDeliveredSeq,
+    const unique = [...new Set(agentIds)]
+    const inboxes: Inbox[] = []
+    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
+      const chunk = new Set(unique.slice(i, i + INBOX_CHUNK))
+      const rows = await this.db.channel.findMany({
+        where: {
+          OR: [
+            { providerId: { in: [...chunk] }, OR: [{ status: 'active' }, { consumerSentSeq: { gt: fields.providerDeliveredSeq } }] },
+            { consumerId: { in: [...chunk] }, OR: [{ status: 'active' }, { providerSentSeq: { gt: fields.consumerDeliveredSeq } }] },
+          ],
+        },
+        select: INBOX_COLUMNS,
+        orderBy: { id: 'asc' },
+      })
+      for (const row of rows) {
+        // Each agent is in one chunk only, so each (channel, role) is listed once.
+        const sides = [
+          { role: 'provider', agentId: row.providerId, deliveredSeq: row.providerDeliveredSeq, inboundSeq: row.consumerSentSeq },
+          { role: 'consumer', agentId: row.consumerId, deliveredSeq: row.consumerDeliveredSeq, inboundSeq: row.providerSentSeq },
+        ] as const
+        for (const side of sides) {
+          if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {
+            inboxes.push({ ...side, channelId: row.id })
+          }
+        }
       }
-    })
+    }
+    // Each chunk comes in channel order; merged, provider before consumer within a channel.
+    return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
   }
 
   /** Which of these channels the agent belongs to, and in which role (others are left out). */
@@ -167,3 +195,6 @@ export class ChannelStore {
     return rows.map((row) => ({ channelId: row.id, role: row.providerId === agentId ? 'provider' : 'consumer' }))
   }
 }
+
+/** Plain code-point order: on ids (ch_ and a ULID) it agrees with the databases' ORDER BY id. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

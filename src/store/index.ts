@@ -59,4 +59,4 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 export type { StoredMessage } from './message-writer.js'
-export type { Role } from './channels.js'
+export type { Inbox, Role } from './channels.js'

@@ -5,7 +5,17 @@
 import type pg from 'pg'
 import type { MessageLog } from './message-log.js'
 import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
-import { lockOrder, plan, retryKeys, settle, type ChannelRow, type MessageDraft, type MessageRow, type Outcome } from './write-batch.js'
+import {
+  CHANNEL_COLUMNS,
+  plan,
+  reservations,
+  retryKeys,
+  settle,
+  type ChannelRow,
+  type MessageDraft,
+  type MessageRow,
+  type Outcome,
+} from './write-batch.js'
 
 export class PostgresMessageLog implements MessageLog {
   constructor(private readonly pool: pg.Pool) {}
@@ -50,7 +60,7 @@ export class PostgresMessageLog implements MessageLog {
   private async run(client: pg.PoolClient, drafts: MessageDraft[]): Promise<Outcome[]> {
     const ids = [...new Set(drafts.map((d) => d.channelId))]
     const channelRows = await client.query<ChannelRow>(
-      'SELECT id, provider_id, consumer_id, status FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+      `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
       [ids],
     )
     const channels = new Map(channelRows.rows.map((row) => [row.id, row]))
@@ -65,13 +75,17 @@ export class PostgresMessageLog implements MessageLog {
         ).rows
       : []
     const planned = plan(drafts, channels, stored)
-    const order = lockOrder(planned.fresh)
-    const reserved = new Map<string, number | null>(order.map(([channelId]) => [channelId, null]))
+    const order = reservations(drafts, channels, planned)
+    const reserved = new Map<string, number | null>(order.map(({ channelId }) => [channelId, null]))
     if (order.length > 0) {
+      // SET reads the row as it was: c.last_seq is the seq before this batch's first.
       const result = await client.query<{ id: string; last_seq: number }>(
-        `UPDATE channels AS c SET last_seq = c.last_seq + v.n FROM unnest($1::text[], $2::int[]) AS v(id, n)
+        `UPDATE channels AS c SET last_seq = c.last_seq + v.n,
+           provider_sent_seq = CASE WHEN v.provider_last > 0 THEN c.last_seq + v.provider_last ELSE c.provider_sent_seq END,
+           consumer_sent_seq = CASE WHEN v.consumer_last > 0 THEN c.last_seq + v.consumer_last ELSE c.consumer_sent_seq END
+         FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS v(id, n, provider_last, consumer_last)
          WHERE c.id = v.id AND c.status = 'active' RETURNING c.id, c.last_seq`,
-        [order.map(([channelId]) => channelId), order.map(([, count]) => count)],
+        [order.map((r) => r.channelId), order.map((r) => r.count), order.map((r) => r.providerLast), order.map((r) => r.consumerLast)],
       )
       for (const row of result.rows) reserved.set(row.id, row.last_seq)
     }

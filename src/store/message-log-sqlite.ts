@@ -6,8 +6,9 @@ import Database from 'better-sqlite3'
 import type { MessageLog } from './message-log.js'
 import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
 import {
-  lockOrder,
+  CHANNEL_COLUMNS,
   plan,
+  reservations,
   retryKeys,
   settle,
   type ChannelRow,
@@ -16,7 +17,11 @@ import {
   type Outcome,
 } from './write-batch.js'
 
-const RESERVE_SQL = "UPDATE channels SET last_seq = last_seq + ? WHERE id = ? AND status = 'active' RETURNING last_seq"
+// SET reads the row as it was: last_seq is the seq before this batch's first.
+const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
+  provider_sent_seq = CASE WHEN @providerLast > 0 THEN last_seq + @providerLast ELSE provider_sent_seq END,
+  consumer_sent_seq = CASE WHEN @consumerLast > 0 THEN last_seq + @consumerLast ELSE consumer_sent_seq END
+  WHERE id = @channelId AND status = 'active' RETURNING last_seq`
 const INSERT_CHUNK = 100
 const BUSY_RETRY_MS = 2
 const BUSY_GIVE_UP_MS = 10_000
@@ -75,9 +80,7 @@ export class SqliteMessageLog implements MessageLog {
 
   private run(drafts: MessageDraft[]): Outcome[] {
     const ids = [...new Set(drafts.map((d) => d.channelId))]
-    const channelRows = this.statement(`SELECT id, provider_id, consumer_id, status FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(
-      ...ids,
-    ) as ChannelRow[]
+    const channelRows = this.statement(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(...ids) as ChannelRow[]
     const channels = new Map(channelRows.map((row) => [row.id, row]))
     const keys = retryKeys(drafts, channels)
     const stored = keys.length
@@ -87,8 +90,8 @@ export class SqliteMessageLog implements MessageLog {
     const planned = plan(drafts, channels, stored)
     const reserve = this.statement(RESERVE_SQL)
     const reserved = new Map<string, number | null>()
-    for (const [channelId, count] of lockOrder(planned.fresh)) {
-      reserved.set(channelId, (reserve.get(count, channelId) as { last_seq: number } | undefined)?.last_seq ?? null)
+    for (const reservation of reservations(drafts, channels, planned)) {
+      reserved.set(reservation.channelId, (reserve.get(reservation) as { last_seq: number } | undefined)?.last_seq ?? null)
     }
     const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {

@@ -26,9 +26,9 @@ export class MessageStore {
     return { channel_id: channelId, messages: page.map(toMessage), has_more: rows.length > limit }
   }
 
-  /** Messages after `afterSeq` that someone other than the recipient sent, in seq order. */
-  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number): Promise<MessageInfo[]> {
-    const rows = await this.log.range(channelId, { afterSeq, limit: take, notFrom: recipientId })
+  /** Messages after `afterSeq` (and before `beforeSeq`) that someone other than the recipient sent, in seq order. */
+  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<MessageInfo[]> {
+    const rows = await this.log.range(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
     return rows.map(toMessage)
   }
 }

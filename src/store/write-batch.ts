@@ -1,7 +1,8 @@
 // The logic of one group-commit transaction, independent of the database: which messages are
 // refused (unknown channel, not a member, channel not active), which repeat a stored
-// client_msg_id (they get the original), and — once each channel's seqs are reserved — the rows
-// to insert. The message logs (message-log-*.ts) run it inside their transactions.
+// client_msg_id (they get the original), what each channel's reservation moves (last_seq and the
+// seq each party last sent), and — once the seqs are reserved — the rows to insert. The message
+// logs (message-log-*.ts) run it inside their transactions, with the channel rows locked.
 import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { Role } from './channels.js'
@@ -22,6 +23,11 @@ export interface StoredMessage {
   recipientRole: Role
   /** client_msg_id matched a message stored before: this is that message, not a new one. */
   duplicate: boolean
+  /**
+   * The seq of the previous message the same sender sent on this channel (0 if none): for the
+   * recipient, the message that precedes this one.
+   */
+  previousSeq: number
 }
 
 export type Outcome = { stored: StoredMessage } | { error: Error }
@@ -32,6 +38,22 @@ export interface ChannelRow {
   provider_id: string
   consumer_id: string
   status: string
+  provider_sent_seq: number
+  consumer_sent_seq: number
+}
+
+/** The columns a channel's row lock reads (ChannelRow, as SQL). */
+export const CHANNEL_COLUMNS = 'id, provider_id, consumer_id, status, provider_sent_seq, consumer_sent_seq'
+
+/**
+ * What one channel's reservation adds: `count` seqs after last_seq, of which the provider sent the
+ * `providerLast`-th and the consumer the `consumerLast`-th last (1-based; 0: that party sent none).
+ */
+export interface Reservation {
+  channelId: string
+  count: number
+  providerLast: number
+  consumerLast: number
 }
 
 /** A message as stored (snake_case columns, created_at as a Date). */
@@ -77,7 +99,8 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
     const key = dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)
     // A retry gets its original message, even after the channel ended.
     const original = draft.clientMsgId === undefined ? undefined : existing.get(key)
-    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true) })
+    // previousSeq 0: a duplicate is never delivered, so no recipient places it in a sequence.
+    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true, 0) })
     if (channel.status !== 'active') {
       return void (result.outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
     }
@@ -109,6 +132,8 @@ export function settle(
       for (const i of indexes) outcomes[i] = { error: new Errors.ChannelNotActive(channelId, 'no longer active') }
       continue
     }
+    const channel = channels.get(channelId) as ChannelRow
+    const sent = { provider: channel.provider_sent_seq, consumer: channel.consumer_sent_seq }
     let seq = lastSeq - indexes.length
     for (const i of indexes) {
       const draft = drafts[i] as MessageDraft
@@ -123,32 +148,47 @@ export function settle(
         created_at: now,
       }
       rows.push(row)
-      outcomes[i] = { stored: storedFor(channels.get(channelId) as ChannelRow, draft.senderId, toMessage(row), false) }
+      const role = roleOf(channel, draft.senderId)
+      outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(row), false, sent[role]) }
+      sent[role] = row.seq
     }
   }
-  // A repeat within the batch gets the message its first copy created.
+  // A repeat within the batch gets the message its first copy created (and, never delivered, no previousSeq).
   drafts.forEach((draft, i) => {
     if (outcomes[i]) return
     const first = outcomes[firstOfKey.get(dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)) as number]
-    outcomes[i] = first && 'stored' in first ? { stored: { ...first.stored, duplicate: true } } : first
+    outcomes[i] = first && 'stored' in first ? { stored: { ...first.stored, duplicate: true, previousSeq: 0 } } : first
   })
   return { rows, outcomes: outcomes as Outcome[] }
 }
 
-/** Channels in one fixed order, so that concurrent writers lock rows alike and cannot deadlock. */
-export const lockOrder = (fresh: Map<string, number[]>): [string, number][] =>
-  [...fresh.keys()].sort().map((id) => [id, (fresh.get(id) as number[]).length])
+/**
+ * The reservations of a planned batch, channels in one fixed order so that concurrent writers
+ * lock rows alike and cannot deadlock.
+ */
+export function reservations(drafts: MessageDraft[], channels: Map<string, ChannelRow>, planned: Plan): Reservation[] {
+  return [...planned.fresh.keys()].sort().map((channelId) => {
+    const indexes = planned.fresh.get(channelId) as number[]
+    const channel = channels.get(channelId) as ChannelRow
+    const lastBy = (role: Role) => 1 + indexes.findLastIndex((i) => roleOf(channel, (drafts[i] as MessageDraft).senderId) === role)
+    return { channelId, count: indexes.length, providerLast: lastBy('provider'), consumerLast: lastBy('consumer') }
+  })
+}
 
 function isMember(channel: ChannelRow | undefined, senderId: string): boolean {
   return channel !== undefined && (senderId === channel.provider_id || senderId === channel.consumer_id)
 }
 
-function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean): StoredMessage {
-  const toProvider = senderId === channel.consumer_id
+/** The role a member sends in. */
+const roleOf = (channel: ChannelRow, senderId: string): Role => (senderId === channel.consumer_id ? 'consumer' : 'provider')
+
+function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean, previousSeq: number): StoredMessage {
+  const toProvider = roleOf(channel, senderId) === 'consumer'
   return {
     message,
     recipientId: toProvider ? channel.provider_id : channel.consumer_id,
     recipientRole: toProvider ? 'provider' : 'consumer',
     duplicate,
+    previousSeq,
   }
 }

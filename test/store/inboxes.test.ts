@@ -1,0 +1,96 @@
+// Where delivery stands per agent (ChannelStore.inboxes) on a real database (SQLite, or Postgres
+// with HUB_TEST_DATABASE=postgres): which channels are listed, with which cursor and inbound
+// seq, for both parties, and across agent lists longer than one query takes.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/store/index.js'
+import { tempDatabase, type TempDatabase } from '../helpers/database.js'
+
+let store: Store
+let temp: TempDatabase
+
+beforeEach(async () => {
+  temp = await tempDatabase()
+  store = await openStore({ databaseUrl: temp.url, maxBatch: 100, onError: (error) => expect.fail(String(error)) })
+})
+afterEach(async () => {
+  await store.close()
+  await temp.remove()
+})
+
+let counter = 0
+async function channel(status: 'active' | 'pending' = 'active') {
+  const providerId = `prov-${++counter}`
+  const consumerId = `cons-${counter}`
+  await store.agents.ensure([providerId, consumerId])
+  return store.channels.create({ providerId, consumerId, serviceId: null, status })
+}
+
+const send = (channelId: string, senderId: string, count = 1) =>
+  Promise.all(Array.from({ length: count }, (_, i) => store.writer.submit({ channelId, senderId, content: `m${i}` })))
+const end = (channelId: string) => store.channels.transition(channelId, ['active'], 'ended', { endedAt: new Date() })
+
+describe('ChannelStore.inboxes', () => {
+  it('lists an active channel with nothing pending', async () => {
+    const ch = await channel()
+    expect(await store.channels.inboxes([ch.providerId])).toEqual([
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 0 },
+    ])
+  })
+
+  it('lists an ended channel while inbound messages were not sent, and drops it once they were', async () => {
+    const ch = await channel()
+    await send(ch.id, ch.consumerId, 2)
+    await send(ch.id, ch.providerId)
+    await end(ch.id)
+    expect(await store.channels.inboxes([ch.providerId])).toEqual([
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 2 },
+    ])
+
+    await store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 1 }])
+    expect(await store.channels.inboxes([ch.providerId])).toMatchObject([{ deliveredSeq: 1, inboundSeq: 2 }])
+
+    await store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 2 }])
+    expect(await store.channels.inboxes([ch.providerId])).toEqual([])
+  })
+
+  it('does not count an agent’s own messages as inbound', async () => {
+    const ch = await channel()
+    await send(ch.id, ch.providerId, 3)
+    await end(ch.id)
+    expect(await store.channels.inboxes([ch.providerId])).toEqual([])
+    // The consumer, though, has not been sent them.
+    expect(await store.channels.inboxes([ch.consumerId])).toEqual([
+      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 0, inboundSeq: 3 },
+    ])
+  })
+
+  it('lists both parties of a channel in one call, and leaves out pending channels and other agents', async () => {
+    const ch = await channel()
+    await send(ch.id, ch.consumerId)
+    await send(ch.id, ch.providerId)
+    await store.database.log.saveCursors([{ channelId: ch.id, role: 'consumer', seq: 2 }])
+    const pending = await channel('pending')
+    const elsewhere = await channel()
+
+    expect(await store.channels.inboxes([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 1 },
+      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 2, inboundSeq: 2 },
+    ])
+    expect(await store.channels.inboxes([])).toEqual([])
+    expect((await store.channels.inboxes([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
+  })
+
+  it('takes agent lists longer than one query, in channel order, each entry once', async () => {
+    const first = await channel()
+    const second = await channel()
+    const filler = Array.from({ length: 1200 }, (_, i) => `absent-${i}`)
+    // The parties of each channel land in different chunks of the list; one is named twice.
+    const agents = [second.consumerId, first.providerId, ...filler, first.consumerId, second.providerId, first.providerId]
+    expect((await store.channels.inboxes(agents)).map((inbox) => [inbox.channelId, inbox.role])).toEqual([
+      [first.id, 'provider'],
+      [first.id, 'consumer'],
+      [second.id, 'provider'],
+      [second.id, 'consumer'],
+    ])
+  })
+})
