@@ -1,7 +1,8 @@
 // The benchmark's workload: N pairs over real WebSockets, each consumer sending to its provider.
 // Closed loop (a window of unacked messages per sender) measures throughput; open loop (a fixed
 // total rate, latency measured from each message's scheduled send time, so a stalled server is
-// not excused) measures latency. The same frames go to the hub and to the baseline relay.
+// not excused) measures latency. The same frames go to the hub and to the baseline relay; with
+// two hub instances each pair's provider is on one and its consumer on the other.
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 
@@ -41,14 +42,20 @@ function open(url: string, agentId: string): Promise<WebSocket> {
   })
 }
 
+/** Where the providers (receivers) and the consumers (senders) connect; one URL for both, or two. */
+export interface PairUrls {
+  provider: string
+  consumer: string
+}
+
 /** Connects the pairs; `channelIds[i]` is pair i's channel (the hub's, or any id for the baseline). */
-export async function connectPairs(url: string, channelIds: string[], tag: string): Promise<Pair[]> {
+export async function connectPairs(urls: PairUrls, channelIds: string[], tag: string): Promise<Pair[]> {
   return Promise.all(
     channelIds.map(async (channelId, i) => ({
       channelId,
       provider: `${tag}-p${i}`,
-      receiver: await open(url, `${tag}-p${i}`),
-      sender: await open(url, `${tag}-c${i}`),
+      receiver: await open(urls.provider, `${tag}-p${i}`),
+      sender: await open(urls.consumer, `${tag}-c${i}`),
       sentAt: new Map<number, number>(),
       inFlight: 0,
     })),
