@@ -94,7 +94,11 @@ export class RedisCluster implements Peers {
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message))
     this.subscriber.on('ready', () => void this.subscribeAll())
     this.subscriber.on('close', () => this.lost())
-    this.publisher.on('ready', () => this.announceCatchUp())
+    this.publisher.on('ready', () => {
+      this.options.onStateChange?.(this.up)
+      this.announceCatchUp()
+    })
+    this.publisher.on('close', () => this.options.onStateChange?.(false))
     this.commands.on('ready', () => void this.beat())
     this.heartbeat = setInterval(() => void this.beat(), Math.max(100, options.presenceTtlMs / 3)).unref()
   }

@@ -51,5 +51,8 @@ export async function waitReady(hub: HubProcess, timeoutMs = 20_000): Promise<vo
   throw new Error(`hub not ready within ${timeoutMs} ms: ${hub.stderr()}`)
 }
 
-let nextPort = 20_000 + (process.pid % 1000) * 20
+// Each test process takes its own block of 24 ports, all below Linux's ephemeral range (32768 and
+// up), where the outgoing connections of every test (database, Redis, WebSocket clients) take
+// theirs: a port there can be busy at any moment.
+let nextPort = 20_000 + (process.pid % 500) * 24
 export const freshPort = (): string => String(nextPort++)
