@@ -18,6 +18,12 @@ export async function createChannel(httpUrl: string): Promise<string> {
 /** Writes `count` messages into the channel, directly in the database the hub has migrated. */
 export async function seedMessages(databaseUrl: string, channelId: string, count: number): Promise<void> {
   const content = 'y'.repeat(200)
+  // As the hub keeps them: odd seqs are the provider's, even ones the consumer's, all delivered.
+  const sent = [count % 2 ? count : count - 1, count % 2 ? count - 1 : count]
+  const finish = (p: (n: number) => string) =>
+    `UPDATE channels SET last_seq = ${p(1)}, provider_delivered_seq = ${p(2)}, consumer_delivered_seq = ${p(3)},
+       provider_sent_seq = ${p(4)}, consumer_sent_seq = ${p(5)} WHERE id = ${p(6)}`
+  const finishing = [count, count, count, ...sent, channelId]
   if (databaseUrl.startsWith('file:')) {
     const db = new Database(databaseUrl.slice(5))
     const insert = db.prepare(
@@ -28,7 +34,7 @@ export async function seedMessages(databaseUrl: string, channelId: string, count
       for (let seq = 1; seq <= count; seq++) {
         insert.run(`msg_seed${String(seq).padStart(22, '0')}`, channelId, seq, seq % 2 ? 'history-p' : 'history-c', content, now)
       }
-      db.prepare('UPDATE channels SET last_seq = ?, provider_delivered_seq = ?, consumer_delivered_seq = ? WHERE id = ?').run(count, count, count, channelId)
+      db.prepare(finish(() => '?')).run(...finishing)
     })()
     db.close()
     return
@@ -41,7 +47,7 @@ export async function seedMessages(databaseUrl: string, channelId: string, count
      FROM generate_series(1, $3::int) g`,
     [channelId, content, count],
   )
-  await client.query('UPDATE channels SET last_seq = $1, provider_delivered_seq = $1, consumer_delivered_seq = $1 WHERE id = $2', [count, channelId])
+  await client.query(finish((n) => `$${n}`), finishing)
   await client.query('ANALYZE messages')
   await client.end()
 }

@@ -1,6 +1,7 @@
 // Builds the hub → agent frames about channels from stored rows.
 import type { Channel } from '../generated/sqlite/client.js'
-import type { ChatAcceptedFrame, ChatEndedFrame, ChatRejectedFrame, ChatRequestedFrame } from '../protocol/frames.js'
+import type { ChatAcceptedFrame, ChatEndedFrame, ChatRejectedFrame, ChatRequestedFrame, HubFrame } from '../protocol/frames.js'
+import type { ChannelStatusValue } from '../protocol/shapes.js'
 import { toChannel } from '../store/mappers.js'
 
 export function requestFrame(channel: Channel): ChatRequestedFrame {
@@ -32,5 +33,35 @@ export function endFrame(channel: Channel): ChatEndedFrame {
     ended_by: channel.endedBy ?? 'admin',
     ...(channel.endReason !== null ? { reason: channel.endReason } : {}),
     ended_at: (channel.endedAt ?? new Date()).toISOString(),
+  }
+}
+
+/** The status a channel frame tells its receiver the channel is in. */
+export const STATUS_TOLD: Partial<Record<HubFrame['type'], ChannelStatusValue>> = {
+  chat_request: 'pending',
+  chat_accept: 'active',
+  chat_reject: 'rejected',
+  chat_end: 'ended',
+}
+
+/**
+ * The frame that tells one of the channel's agents its current status (a pending request only
+ * to its provider), as it went out live: the consumer's copy of an answer carries the request_id
+ * of its chat_request.
+ */
+export function statusFrame(channel: Channel, agentId: string): HubFrame | undefined {
+  const toConsumer = agentId === channel.consumerId
+  const requestId = toConsumer && channel.requestId !== null ? { request_id: JSON.parse(channel.requestId) as string | number } : {}
+  switch (channel.status) {
+    case 'pending':
+      return toConsumer ? undefined : requestFrame(channel)
+    case 'active':
+      return { ...acceptFrame(channel), ...requestId }
+    case 'rejected':
+      return { ...rejectFrame(channel), ...requestId }
+    case 'ended':
+      return endFrame(channel)
+    default:
+      return undefined
   }
 }

@@ -4,7 +4,8 @@
 // source of truth: pub/sub keeps nothing it could not deliver, so whenever events may have been
 // lost — this instance's subscription was down, or another instance could not publish — the
 // agents connected here are caught up from the database, and while Redis is unreachable the
-// instance polls the database instead (every message still arrives, seconds later at most).
+// instance polls the database instead: every message, and every change of a channel's status,
+// still arrives, a second later at most.
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { Redis, type RedisOptions } from 'ioredis'
@@ -47,7 +48,7 @@ export class RedisCluster implements Peers {
   readonly instanceId = randomUUID()
   readonly locks: RedisLocks
   private readonly presence: Presence
-  /** Frames out; queues while disconnected, so that control frames arrive late rather than never. */
+  /** Events out. Only a key's revocation queues while Redis is away; the rest is caught up from the database. */
   private readonly publisher: Redis
   private readonly subscriber: Redis
   /** Presence and locks: these fail fast instead of waiting for Redis. */
@@ -57,7 +58,7 @@ export class RedisCluster implements Peers {
   private readonly agents = new Map<string, number>()
   /** True while the subscriptions stand: events from other instances arrive. */
   private subscribed = false
-  /** A batch could not be published: the others must catch up once Redis is back. */
+  /** An event could not be published: the others must catch up once Redis is back. */
   private unpublished = false
   private poll: NodeJS.Timeout | undefined
   private readonly heartbeat: NodeJS.Timeout
@@ -146,11 +147,6 @@ export class RedisCluster implements Peers {
   }
 
   publishMessages(batch: StoredMessage[]): void {
-    if (this.publisher.status !== 'ready') {
-      // Stored, so not lost: the others catch up from the database when Redis is back.
-      this.unpublished = true
-      return
-    }
     const byRecipient = new Map<string, StoredMessage[]>()
     for (const stored of batch) {
       const list = byRecipient.get(stored.recipientId) ?? []
@@ -158,7 +154,7 @@ export class RedisCluster implements Peers {
       byRecipient.set(stored.recipientId, list)
     }
     for (const [recipientId, messages] of byRecipient) {
-      this.publish(this.channelOf(recipientId), { from: this.instanceId, kind: 'messages', batch: messages }, true)
+      this.publish(this.channelOf(recipientId), { from: this.instanceId, kind: 'messages', batch: messages })
     }
   }
 
@@ -176,7 +172,8 @@ export class RedisCluster implements Peers {
   }
 
   publishClose(agentId: string, code: CloseCode, reason: string): void {
-    this.publish(this.channelOf(agentId), { from: this.instanceId, kind: 'close', agentId, code, reason })
+    // The database cannot replay this one: it waits for Redis.
+    this.publish(this.channelOf(agentId), { from: this.instanceId, kind: 'close', agentId, code, reason }, true)
   }
 
   /** Leaves the cluster: presence removed, connections closed. */
@@ -196,9 +193,18 @@ export class RedisCluster implements Peers {
     return `${this.options.prefix}agent:${agentId}`
   }
 
-  private publish(channel: string, envelope: Envelope, isMessages = false): void {
+  /**
+   * Publishes, or — while Redis is away — leaves it to the database: what was stored (messages,
+   * channel status) reaches the other instances when they catch up, which they are asked to do
+   * once this instance can publish again. `queue`: wait for Redis instead.
+   */
+  private publish(channel: string, envelope: Envelope, queue = false): void {
+    if (!queue && this.publisher.status !== 'ready') {
+      this.unpublished = true
+      return
+    }
     this.publisher.publish(channel, JSON.stringify(envelope)).catch((error: unknown) => {
-      if (isMessages) this.unpublished = true
+      this.unpublished = true
       this.options.log.warn({ err: error }, 'Redis publish failed')
     })
   }
@@ -258,7 +264,7 @@ export class RedisCluster implements Peers {
   private announceCatchUp(): void {
     if (!this.unpublished) return
     this.unpublished = false
-    this.publish(this.broadcast, { from: this.instanceId, kind: 'catch-up' })
+    this.publish(this.broadcast, { from: this.instanceId, kind: 'catch-up' }, true)
   }
 
   private async beat(): Promise<void> {

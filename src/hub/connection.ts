@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { WebSocket } from 'ws'
 import type { HubFrame } from '../protocol/frames.js'
-import type { MessageInfo } from '../protocol/shapes.js'
+import type { ChannelStatusValue, MessageInfo } from '../protocol/shapes.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { Role } from '../store/channels.js'
 
@@ -49,6 +49,8 @@ export class Connection {
   private held: Live[] | null = []
   /** Channels being back-filled from the store, with the live messages waiting for it. */
   private readonly filling = new Map<string, Live[]>()
+  /** What this connection was last told of each channel still pending or active. */
+  private readonly statuses = new Map<string, ChannelStatusValue>()
   private alive = true
   /** Settles when the socket has closed. */
   readonly gone: Promise<void>
@@ -117,6 +119,22 @@ export class Connection {
   /** The other party has sent up to `seq` on the channel: whatever of it this connection lacks goes out. */
   catchUp(channelId: string, role: Role, seq: number): void {
     this.accept({ channelId, role, after: seq })
+  }
+
+  /** Records what this connection now knows of the channel's status (an ended one is forgotten). */
+  told(channelId: string, status: ChannelStatusValue): void {
+    if (status === 'pending' || status === 'active') this.statuses.set(channelId, status)
+    else this.statuses.delete(channelId)
+  }
+
+  /** What this connection was told of the channel, if it is one it follows (pending or active). */
+  toldOf(channelId: string): ChannelStatusValue | undefined {
+    return this.statuses.get(channelId)
+  }
+
+  /** The channels this connection follows: told pending or active. */
+  following(): Iterable<string> {
+    return this.statuses.keys()
   }
 
   /** Where the channel's delivery starts (what the client has, or the hub last sent it). */

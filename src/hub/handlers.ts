@@ -29,7 +29,9 @@ export function createHandlers(store: Store, chat: Chat, router: Router): Handle
       ctx.reply({ type: 'register_service', ...toService(service) })
     },
     chat_request: async (ctx, frame) => {
-      await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
+      const channel = await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
+      // Its answer is owed to this connection, should the live frame be lost between instances.
+      if (channel.status === 'pending') ctx.connection.told(channel.id, 'pending')
     },
     chat_accept: async (ctx, frame) => {
       await lifecycle.accept(asAgent(ctx.connection.agentId), frame, ctx.origin)

@@ -3,7 +3,8 @@
 // delivery. Where the client told its last seq per channel (resume), that is where replay
 // starts; elsewhere, at what the hub last sent the agent. The same reads fill a live gap
 // (back-fill) and catch connected agents up when cross-instance events may have been lost.
-import { requestFrame } from '../chat/frames.js'
+import { requestFrame, statusFrame } from '../chat/frames.js'
+import type { ChannelStatusValue } from '../protocol/shapes.js'
 import type { Store } from '../store/index.js'
 import type { Role } from '../store/channels.js'
 import type { Backfill, Connection } from './connection.js'
@@ -23,12 +24,14 @@ export async function replayBacklog(
     await router.reachable(connection.agentId)
     for (const channel of await store.channels.pendingFor(connection.agentId)) {
       connection.sendFrame(requestFrame(channel))
+      connection.told(channel.id, 'pending')
     }
     const starts = new Map<string, { role: Role; after: number; through?: number }>()
     for (const { channelId, role } of await store.channels.memberships(connection.agentId, [...clientCursors.keys()])) {
       starts.set(channelId, { role, after: clientCursors.get(channelId) ?? 0 })
     }
     for (const inbox of await store.channels.inboxes([connection.agentId])) {
+      connection.told(inbox.channelId, inbox.status)
       const start = starts.get(inbox.channelId)
       if (start) {
         start.through = inbox.inboundSeq
@@ -59,13 +62,29 @@ export const backfillFrom =
 
 /**
  * Delivers from the store what the agents connected here may have missed: used when the events
- * other hub instances publish could have been lost (Redis was unreachable).
+ * other hub instances publish could have been lost (Redis was unreachable). Messages, then the
+ * channels' status: a request waiting for a provider, and an answer or end of a channel a
+ * connection last knew as pending or active.
  */
 export async function catchUp(store: Store, router: Router): Promise<void> {
   const agents = router.agents()
   if (agents.length === 0) return
   for (const { agentId, channelId, role, inboundSeq } of await store.channels.inboxes(agents)) {
     for (const connection of router.agentConnections(agentId)) connection.catchUp(channelId, role, inboundSeq)
+  }
+  const followed = new Set(router.all().flatMap((connection) => [...connection.following()]))
+  for (const channel of await store.channels.statesOf([...followed], agents)) {
+    for (const agentId of [channel.providerId, channel.consumerId]) {
+      for (const connection of router.agentConnections(agentId)) {
+        // A connection hears of a channel it does not follow only as a request to its provider.
+        const told = connection.toldOf(channel.id)
+        if (told === channel.status || (told === undefined && channel.status !== 'pending')) continue
+        const frame = statusFrame(channel, agentId)
+        if (!frame) continue
+        connection.sendFrame(frame)
+        connection.told(channel.id, channel.status as ChannelStatusValue)
+      }
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // per message, whatever the number of connections). With other hub instances (Peers), every
 // frame also goes to them, for the agents' connections there; what they send arrives through
 // the *Here methods.
+import { STATUS_TOLD } from '../chat/frames.js'
 import type { Reply, Notifier, RequestIdValue } from '../chat/notifier.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
@@ -120,8 +121,11 @@ export class Router implements Notifier {
         'connectionId' in reply ? [this.byId.get(reply.connectionId)] : [...(this.byAgent.get(reply.agentId) ?? [])]
       for (const connection of connections) if (connection) targets.set(connection, reply.requestId)
     }
+    const status = STATUS_TOLD[frame.type]
+    const channelId = 'channel_id' in frame ? frame.channel_id : undefined
     let plain: string | undefined
     for (const [connection, requestId] of targets) {
+      if (status && channelId) connection.told(channelId, status)
       if (requestId === undefined) connection.send((plain ??= JSON.stringify(frame)))
       else connection.send(JSON.stringify({ ...frame, request_id: requestId }))
     }

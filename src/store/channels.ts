@@ -32,6 +32,7 @@ export interface Inbox {
   deliveredSeq: number
   /** The seq of the last message the other party sent. */
   inboundSeq: number
+  status: ChannelStatusValue
 }
 
 /** Who a channel is between: set at creation and never changed, so safe to cache. */
@@ -175,13 +176,27 @@ export class ChannelStore {
         ] as const
         for (const side of sides) {
           if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {
-            inboxes.push({ ...side, channelId: row.id })
+            inboxes.push({ ...side, channelId: row.id, status: row.status as ChannelStatusValue })
           }
         }
       }
     }
     // Each chunk comes in channel order; merged, provider before consumer within a channel.
     return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
+  }
+
+  /** These channels (those that exist), and the chat requests waiting for these providers; by id, each once. */
+  async statesOf(channelIds: string[], providerIds: string[]): Promise<Channel[]> {
+    const found = new Map<string, Channel>()
+    for (let i = 0; i < Math.max(channelIds.length, providerIds.length); i += INBOX_CHUNK) {
+      const ids = channelIds.slice(i, i + INBOX_CHUNK)
+      const providers = providerIds.slice(i, i + INBOX_CHUNK)
+      const rows = await this.db.channel.findMany({
+        where: { OR: [{ id: { in: ids } }, { providerId: { in: providers }, status: 'pending' }] },
+      })
+      for (const row of rows) found.set(row.id, row)
+    }
+    return [...found.values()].sort((a, b) => compare(a.id, b.id))
   }
 
   /** Which of these channels the agent belongs to, and in which role (others are left out). */

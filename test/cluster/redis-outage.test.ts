@@ -1,7 +1,7 @@
 // Redis is the fast path between hub instances, never the only one: when it drops connections
 // or goes away entirely, instances say so (log line, /readyz) and keep delivering across
-// instances from the database, and pick pub/sub up again when it is back. Nothing is lost or
-// repeated on the way. The test runs a redis-server of its own, so that it can kill it.
+// instances from the database — messages and the channels' life cycle — and pick pub/sub up
+// again when it is back. Nothing is lost or repeated on the way. The test runs a redis-server of its own, so that it can kill it.
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testDatabaseKind } from '../helpers/database.js'
@@ -68,6 +68,19 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     const ack = await provider.request({ type: 'chat_message', channel_id: channelId, content: 'still here' }, 'ack')
     expect(await consumer.next('chat_message', (f) => f.seq === ack.seq)).toMatchObject({ content: 'still here' })
     expect(a.stdout() + a.stderr()).toContain('Redis connection lost')
+
+    // The life cycle's frames, too: a request, its answer (as the reply to the request) and an end.
+    const second = await WsAgent.connect(b.wsUrl, 'consumer-2')
+    agents.push(second)
+    second.send({ type: 'chat_request', service_id: 'svc', request_id: 'while-down' })
+    const request = await provider.next('chat_request', (f) => f.consumer_id === 'consumer-2')
+    provider.send({ type: 'chat_accept', channel_id: request.channel_id })
+    expect(await second.next('chat_accept', (f) => f.request_id === 'while-down')).toMatchObject({
+      channel_id: request.channel_id,
+      status: 'active',
+    })
+    second.send({ type: 'chat_end', channel_id: request.channel_id, reason: 'bye' })
+    expect(await provider.next('chat_end', (f) => f.channel_id === request.channel_id)).toMatchObject({ reason: 'bye' })
 
     // Redis is back: the instances rejoin it, and messages go on, still exactly once and in order.
     await redis.start()

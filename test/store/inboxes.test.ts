@@ -1,6 +1,7 @@
 // Where delivery stands per agent (ChannelStore.inboxes) on a real database (SQLite, or Postgres
 // with HUB_TEST_DATABASE=postgres): which channels are listed, with which cursor and inbound
-// seq, for both parties, and across agent lists longer than one query takes.
+// seq, for both parties, and across agent lists longer than one query takes. And where the life
+// cycle stands (ChannelStore.statesOf), which catching up compares with what connections heard.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/store/index.js'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
@@ -33,7 +34,7 @@ describe('ChannelStore.inboxes', () => {
   it('lists an active channel with nothing pending', async () => {
     const ch = await channel()
     expect(await store.channels.inboxes([ch.providerId])).toEqual([
-      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 0 },
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 0, status: 'active' },
     ])
   })
 
@@ -43,7 +44,7 @@ describe('ChannelStore.inboxes', () => {
     await send(ch.id, ch.providerId)
     await end(ch.id)
     expect(await store.channels.inboxes([ch.providerId])).toEqual([
-      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 2 },
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 2, status: 'ended' },
     ])
 
     await store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 1 }])
@@ -60,7 +61,7 @@ describe('ChannelStore.inboxes', () => {
     expect(await store.channels.inboxes([ch.providerId])).toEqual([])
     // The consumer, though, has not been sent them.
     expect(await store.channels.inboxes([ch.consumerId])).toEqual([
-      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 0, inboundSeq: 3 },
+      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 0, inboundSeq: 3, status: 'ended' },
     ])
   })
 
@@ -73,8 +74,8 @@ describe('ChannelStore.inboxes', () => {
     const elsewhere = await channel()
 
     expect(await store.channels.inboxes([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
-      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 1 },
-      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 2, inboundSeq: 2 },
+      { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 1, status: 'active' },
+      { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 2, inboundSeq: 2, status: 'active' },
     ])
     expect(await store.channels.inboxes([])).toEqual([])
     expect((await store.channels.inboxes([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
@@ -92,5 +93,21 @@ describe('ChannelStore.inboxes', () => {
       [second.id, 'provider'],
       [second.id, 'consumer'],
     ])
+  })
+})
+
+describe('ChannelStore.statesOf', () => {
+  it('reads the channels named and the requests waiting for the providers named, across long lists', async () => {
+    const followed = await channel()
+    await end(followed.id)
+    const waiting = await channel('pending')
+    const unrelated = await channel('pending')
+    const absent = Array.from({ length: 900 }, (_, i) => `ch_absent${i}`)
+    const states = await store.channels.statesOf([...absent, followed.id], [waiting.providerId, ...absent])
+    expect(states.map((c) => [c.id, c.status])).toEqual([
+      [followed.id, 'ended'],
+      [waiting.id, 'pending'],
+    ])
+    expect(states.map((c) => c.id)).not.toContain(unrelated.id)
   })
 })
