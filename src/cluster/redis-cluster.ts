@@ -8,21 +8,18 @@
 // still arrives, a second later at most.
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis, type RedisOptions } from 'ioredis'
 import type { RequestIdValue } from '../chat/notifier.js'
 import type { Peers, Router } from '../hub/router.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { StoredMessage } from '../store/index.js'
+import { RedisConnections, redact, within } from './connections.js'
+import { DatabaseFallback, FALLBACK_POLL_MS } from './fallback.js'
 import { RedisLocks } from './locks.js'
 import { Presence } from './presence.js'
 
-/** While Redis is unreachable, how often the agents here are caught up from the database. */
-export const FALLBACK_POLL_MS = 1000
 /** How long start-up waits for Redis before running on the database alone. */
 const CONNECT_WAIT_MS = 3000
-/** Commands that must not wait for Redis (presence, locks) fail after this long. */
-const COMMAND_TIMEOUT_MS = 1000
 
 /** What one instance tells the others. */
 type Envelope =
@@ -48,11 +45,7 @@ export class RedisCluster implements Peers {
   readonly instanceId = randomUUID()
   readonly locks: RedisLocks
   private readonly presence: Presence
-  /** Events out. Only a key's revocation queues while Redis is away; the rest is caught up from the database. */
-  private readonly publisher: Redis
-  private readonly subscriber: Redis
-  /** Presence and locks: these fail fast instead of waiting for Redis. */
-  private readonly commands: Redis
+  private readonly redis: RedisConnections
   private readonly broadcast: string
   /** Agents connected here, whose channels this instance subscribes to. */
   private readonly agents = new Map<string, number>()
@@ -60,7 +53,7 @@ export class RedisCluster implements Peers {
   private subscribed = false
   /** An event could not be published: the others must catch up once Redis is back. */
   private unpublished = false
-  private poll: NodeJS.Timeout | undefined
+  private readonly fallback: DatabaseFallback
   private readonly heartbeat: NodeJS.Timeout
   private closing = false
   /** Settles when the subscriptions first stand. */
@@ -69,39 +62,33 @@ export class RedisCluster implements Peers {
 
   constructor(private readonly options: ClusterOptions) {
     const { url, prefix, log } = options
-    const common: RedisOptions = {
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-      connectionName: `claw-chat-hub:${this.instanceId}`,
-    }
-    this.publisher = new Redis(url, { ...common, enableAutoPipelining: true })
-    this.subscriber = new Redis(url, { ...common, autoResubscribe: false })
-    this.commands = new Redis(url, { ...common, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS })
+    this.redis = new RedisConnections(url, this.instanceId, log)
+    const { publisher, subscriber, commands } = this.redis
     this.broadcast = `${prefix}cluster`
     this.joined = new Promise((resolve) => (this.markJoined = resolve))
-    this.presence = new Presence(this.commands, {
+    this.fallback = new DatabaseFallback(options.catchUp, log)
+    this.presence = new Presence(commands, {
       prefix,
       instanceId: this.instanceId,
       ttlMs: options.presenceTtlMs,
       local: () => new Map(this.agents),
     })
-    this.locks = new RedisLocks(this.commands, prefix, (error) =>
+    this.locks = new RedisLocks(commands, prefix, (error) =>
       log.debug({ err: error }, 'Redis lock unavailable: serialising on this instance only'),
     )
-    for (const redis of [this.publisher, this.subscriber, this.commands]) {
-      // Reconnection is automatic; the state changes below are what an operator needs to see.
-      redis.on('error', (error: Error) => log.debug({ err: error }, 'Redis connection error'))
-    }
-    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message))
-    this.subscriber.on('ready', () => void this.subscribeAll())
-    this.subscriber.on('close', () => this.lost())
-    this.publisher.on('ready', () => {
+    subscriber.on('message', (_channel: string, message: string) => this.receive(message))
+    subscriber.on('ready', () => void this.subscribeAll())
+    subscriber.on('close', () => this.lost())
+    publisher.on('ready', () => {
       this.options.onStateChange?.(this.up)
       this.announceCatchUp()
     })
-    this.publisher.on('close', () => this.options.onStateChange?.(false))
-    this.commands.on('ready', () => void this.beat())
-    this.heartbeat = setInterval(() => void this.beat(), Math.max(100, options.presenceTtlMs / 3)).unref()
+    publisher.on('close', () => this.options.onStateChange?.(false))
+    commands.on('ready', () => void this.beat())
+    this.heartbeat = setInterval(() => {
+      void this.beat()
+      this.redis.probe()
+    }, Math.max(100, options.presenceTtlMs / 3)).unref()
   }
 
   /** Waits (briefly) for Redis; without it the instance starts on the database-backed path. */
@@ -112,13 +99,13 @@ export class RedisCluster implements Peers {
         { redis: redact(this.options.url) },
         `Redis is unreachable: agents on other instances are reached through the database (polled every ${FALLBACK_POLL_MS} ms) until it answers`,
       )
-      this.startPolling()
+      this.fallback.startPolling()
     }
   }
 
   /** Is Redis serving this instance (subscriptions and publishing)? */
   get up(): boolean {
-    return this.subscribed && this.publisher.status === 'ready'
+    return this.subscribed && this.redis.publisher.status === 'ready'
   }
 
   async present(agentId: string, connections: number): Promise<void> {
@@ -127,14 +114,12 @@ export class RedisCluster implements Peers {
     if (connections > 0) this.agents.set(agentId, connections)
     else this.agents.delete(agentId)
     void this.presence.set(agentId, connections).catch(() => undefined)
-    if (!this.subscribed) return // subscribeAll() takes every agent when Redis is back; polling covers meanwhile
-    try {
-      // Bounded: should Redis drop right now, the subscription waits for it, and polling covers.
-      if (joining) await within(COMMAND_TIMEOUT_MS, this.subscriber.subscribe(channel))
-      else if (connections === 0) await this.subscriber.unsubscribe(channel)
-    } catch (error) {
-      this.options.log.warn({ err: error, agent_id: agentId }, 'Redis subscription change failed')
-    }
+    // Not connected: subscribeAll() takes every agent when Redis is back; polling covers meanwhile.
+    const { subscriber } = this.redis
+    if (subscriber.status !== 'ready') return
+    if (connections === 0) return void subscriber.unsubscribe(channel).catch(() => undefined)
+    // Unconfirmed, the connection is made again: that subscribes everyone and catches up.
+    if (joining) await this.redis.subscribe(channel)
   }
 
   /** Connection counts of the agents across the cluster; this instance's alone while Redis is down. */
@@ -180,13 +165,9 @@ export class RedisCluster implements Peers {
   async close(): Promise<void> {
     this.closing = true
     clearInterval(this.heartbeat)
-    this.stopPolling()
+    this.fallback.stopPolling()
     await this.presence.leave().catch(() => undefined)
-    await Promise.all(
-      [this.publisher, this.subscriber, this.commands].map((redis) =>
-        redis.quit().catch(() => redis.disconnect()),
-      ),
-    )
+    await this.redis.quit()
   }
 
   private channelOf(agentId: string): string {
@@ -199,11 +180,11 @@ export class RedisCluster implements Peers {
    * once this instance can publish again. `queue`: wait for Redis instead.
    */
   private publish(channel: string, envelope: Envelope, queue = false): void {
-    if (!queue && this.publisher.status !== 'ready') {
+    if (!queue && this.redis.publisher.status !== 'ready') {
       this.unpublished = true
       return
     }
-    this.publisher.publish(channel, JSON.stringify(envelope)).catch((error: unknown) => {
+    this.redis.publisher.publish(channel, JSON.stringify(envelope)).catch((error: unknown) => {
       this.unpublished = true
       this.options.log.warn({ err: error }, 'Redis publish failed')
     })
@@ -228,26 +209,26 @@ export class RedisCluster implements Peers {
       case 'close':
         return router.disconnectHere(envelope.agentId, envelope.code, envelope.reason)
       case 'catch-up':
-        return void this.catchUp()
+        return void this.fallback.run()
     }
   }
 
   /** (Re)subscribes to every local agent's channel, then catches up what the gap may have dropped. */
   private async subscribeAll(): Promise<void> {
     try {
-      await this.subscriber.subscribe(this.broadcast, ...[...this.agents.keys()].map((id) => this.channelOf(id)))
+      await this.redis.subscriber.subscribe(this.broadcast, ...[...this.agents.keys()].map((id) => this.channelOf(id)))
     } catch (error) {
       return this.options.log.warn({ err: error }, 'Redis subscriptions not restored; retrying on reconnect')
     }
-    const recovered = this.poll !== undefined
+    const recovered = this.fallback.polling
     this.subscribed = true
     this.markJoined()
-    this.stopPolling()
+    this.fallback.stopPolling()
     this.options.onStateChange?.(this.up)
     if (recovered) this.options.log.warn('Redis is reachable again: cross-instance delivery is back on pub/sub')
     else this.options.log.info({ instance_id: this.instanceId }, 'joined the cluster on Redis')
     // Whatever was published while this instance was not subscribed is in the database.
-    await this.catchUp()
+    await this.fallback.run()
   }
 
   private lost(): void {
@@ -257,7 +238,7 @@ export class RedisCluster implements Peers {
     this.options.log.error(
       `Redis connection lost: agents on other instances are reached through the database (polled every ${FALLBACK_POLL_MS} ms) until it is back`,
     )
-    this.startPolling()
+    this.fallback.startPolling()
   }
 
   /** Publishing resumed after batches went unpublished: every instance catches up from the database. */
@@ -268,42 +249,8 @@ export class RedisCluster implements Peers {
   }
 
   private async beat(): Promise<void> {
-    if (this.closing || this.commands.status !== 'ready') return
+    if (this.closing || this.redis.commands.status !== 'ready') return
     await this.presence.beat().catch((error: unknown) => this.options.log.debug({ err: error }, 'presence heartbeat failed'))
   }
 
-  private startPolling(): void {
-    this.poll ??= setInterval(() => void this.catchUp(), FALLBACK_POLL_MS).unref()
-  }
-
-  private stopPolling(): void {
-    clearInterval(this.poll)
-    this.poll = undefined
-  }
-
-  private async catchUp(): Promise<void> {
-    try {
-      await this.options.catchUp()
-    } catch (error) {
-      this.options.log.error({ err: error }, 'catching up from the database failed')
-    }
-  }
-}
-
-/** Waits for the promise, or `ms`, whichever comes first. */
-async function within(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
-  clearTimeout(timer)
-}
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'an invalid URL'
-  }
 }

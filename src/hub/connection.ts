@@ -40,6 +40,11 @@ export interface ConnectionLimits {
   onGap: () => void
 }
 
+/** How far along its life cycle each status is. */
+export const STATUS_RANK: Record<ChannelStatusValue, number> = { pending: 0, active: 1, rejected: 2, ended: 2 }
+/** Channel statuses one connection remembers; the oldest are forgotten first. */
+const MAX_STATUSES = 10_000
+
 /** Live messages held while a backlog replays; past this the connection is too slow to keep. */
 const MAX_HELD = 10_000
 
@@ -49,7 +54,7 @@ export class Connection {
   private held: Live[] | null = []
   /** Channels being back-filled from the store, with the live messages waiting for it. */
   private readonly filling = new Map<string, Live[]>()
-  /** What this connection was last told of each channel still pending or active. */
+  /** The furthest status this connection was told of each channel it heard of (the latest MAX_STATUSES). */
   private readonly statuses = new Map<string, ChannelStatusValue>()
   private alive = true
   /** Settles when the socket has closed. */
@@ -121,20 +126,26 @@ export class Connection {
     this.accept({ channelId, role, after: seq })
   }
 
-  /** Records what this connection now knows of the channel's status (an ended one is forgotten). */
+  /**
+   * Records that this connection was told the channel's status. A status only moves forward
+   * (pending → active → rejected or ended): a stale read can never take it back.
+   */
   told(channelId: string, status: ChannelStatusValue): void {
-    if (status === 'pending' || status === 'active') this.statuses.set(channelId, status)
-    else this.statuses.delete(channelId)
+    const known = this.statuses.get(channelId)
+    if (known !== undefined && STATUS_RANK[known] >= STATUS_RANK[status]) return
+    this.statuses.delete(channelId)
+    this.statuses.set(channelId, status)
+    if (this.statuses.size > MAX_STATUSES) this.statuses.delete(this.statuses.keys().next().value as string)
   }
 
-  /** What this connection was told of the channel, if it is one it follows (pending or active). */
+  /** What this connection was last told of the channel, if anything. */
   toldOf(channelId: string): ChannelStatusValue | undefined {
     return this.statuses.get(channelId)
   }
 
   /** The channels this connection follows: told pending or active. */
-  following(): Iterable<string> {
-    return this.statuses.keys()
+  following(): string[] {
+    return [...this.statuses].filter(([, status]) => STATUS_RANK[status] < STATUS_RANK.ended).map(([id]) => id)
   }
 
   /** Where the channel's delivery starts (what the client has, or the hub last sent it). */
@@ -190,6 +201,8 @@ export class Connection {
 
   /** Sends the live message in seq order: first back-filling what comes before it, if missing here. */
   private order(live: Live): void {
+    // Nothing more goes out on a closing socket: its client resumes from the store.
+    if (!this.isOpen) return
     const waiting = this.filling.get(live.channelId)
     if (waiting) {
       waiting.push(live)
@@ -210,9 +223,10 @@ export class Connection {
       () => {
         if (this.filling.get(channelId) !== waiting) return
         this.filling.delete(channelId)
+        if (!this.isOpen) return
         // The store holds every message up to `after` (it was committed before the one naming
         // it); should it not, going on beats asking for it forever.
-        if ((this.sentSeq.get(channelId) ?? 0) < after && this.isOpen) this.sentSeq.set(channelId, after)
+        if ((this.sentSeq.get(channelId) ?? 0) < after) this.sentSeq.set(channelId, after)
         waiting.sort((a, b) => position(a) - position(b))
         for (const next of waiting) this.order(next)
       },

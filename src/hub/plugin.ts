@@ -4,6 +4,7 @@
 // acking) what it accepted, then closes every socket with 1001.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
+import { Gauge } from 'prom-client'
 import { createChat, type Chat } from '../chat/index.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
@@ -48,19 +49,24 @@ export const hubPlugin = fp<HubPluginOptions>(
   async (app, options) => {
     const { store, metrics } = app
     const router = new Router(store.cursors, () => metrics.messagesDelivered.inc())
-    const cluster = options.redis
-      ? new RedisCluster({
-          ...options.redis,
-          router,
-          catchUp: () => catchUp(store, router),
-          log: app.log,
-          onStateChange: (up) => metrics.redisUp.set(up ? 1 : 0),
-        })
-      : undefined
-    if (cluster) {
-      router.connectPeers(cluster)
-      await cluster.start()
-      app.addHook('onClose', () => cluster.close())
+    let cluster: RedisCluster | undefined
+    if (options.redis) {
+      const redisUp = new Gauge({
+        name: 'hub_redis_up',
+        help: '1 while Redis carries cross-instance delivery, 0 while the database is polled instead.',
+        registers: [metrics.registry],
+      })
+      const joined = new RedisCluster({
+        ...options.redis,
+        router,
+        catchUp: () => catchUp(store, router),
+        log: app.log,
+        onStateChange: (up) => redisUp.set(up ? 1 : 0),
+      })
+      router.connectPeers(joined)
+      await joined.start()
+      app.addHook('onClose', () => joined.close())
+      cluster = joined
     }
     store.writer.onCommitted((batch) => router.deliver(batch))
     const chat = createChat(

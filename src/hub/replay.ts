@@ -7,7 +7,7 @@ import { requestFrame, statusFrame } from '../chat/frames.js'
 import type { ChannelStatusValue } from '../protocol/shapes.js'
 import type { Store } from '../store/index.js'
 import type { Role } from '../store/channels.js'
-import type { Backfill, Connection } from './connection.js'
+import { STATUS_RANK, type Backfill, type Connection } from './connection.js'
 import { messageJson, type Router } from './router.js'
 
 const PAGE = 200
@@ -72,17 +72,19 @@ export async function catchUp(store: Store, router: Router): Promise<void> {
   for (const { agentId, channelId, role, inboundSeq } of await store.channels.inboxes(agents)) {
     for (const connection of router.agentConnections(agentId)) connection.catchUp(channelId, role, inboundSeq)
   }
-  const followed = new Set(router.all().flatMap((connection) => [...connection.following()]))
+  const followed = new Set(router.all().flatMap((connection) => connection.following()))
   for (const channel of await store.channels.statesOf([...followed], agents)) {
     for (const agentId of [channel.providerId, channel.consumerId]) {
       for (const connection of router.agentConnections(agentId)) {
-        // A connection hears of a channel it does not follow only as a request to its provider.
+        // Only news: a status further on than the connection's (read before a live frame moved it
+        // on, the row may be behind), and of a channel it does not know, only a request to its provider.
         const told = connection.toldOf(channel.id)
-        if (told === channel.status || (told === undefined && channel.status !== 'pending')) continue
+        const status = channel.status as ChannelStatusValue
+        if (told === undefined ? status !== 'pending' : STATUS_RANK[told] >= STATUS_RANK[status]) continue
         const frame = statusFrame(channel, agentId)
         if (!frame) continue
         connection.sendFrame(frame)
-        connection.told(channel.id, channel.status as ChannelStatusValue)
+        connection.told(channel.id, status)
       }
     }
   }

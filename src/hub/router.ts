@@ -24,7 +24,8 @@ export interface Peers {
   publishClose(agentId: string, code: CloseCode, reason: string): void
   /**
    * The agent now has this many connections here. Resolves once frames for it published anywhere
-   * reach this instance (from then on, a read of the store misses nothing that is not on its way).
+   * reach this instance (from then on, a read of the store misses nothing that is not on its way),
+   * or once that could not be had in time and the instance catches up from the store instead.
    */
   present(agentId: string, connections: number): Promise<void>
 }

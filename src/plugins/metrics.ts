@@ -6,7 +6,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface HubMetrics {
   registry: Registry
   connections: Gauge
-  redisUp: Gauge
   gapFills: Counter
   framesReceived: Counter<'type'>
   frameErrors: Counter<'code'>
@@ -40,11 +39,6 @@ export function createMetrics(): HubMetrics {
     gapFills: new Counter({
       name: 'hub_gap_fills_total',
       help: 'Live messages that waited for earlier ones read from the database (stored by another instance, or dropped by Redis).',
-      registers,
-    }),
-    redisUp: new Gauge({
-      name: 'hub_redis_up',
-      help: 'With REDIS_URL: 1 while Redis carries cross-instance delivery, 0 while the database is polled instead.',
       registers,
     }),
     framesReceived: new Counter({

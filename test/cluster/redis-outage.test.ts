@@ -1,7 +1,8 @@
 // Redis is the fast path between hub instances, never the only one: when it drops connections
 // or goes away entirely, instances say so (log line, /readyz) and keep delivering across
 // instances from the database — messages and the channels' life cycle — and pick pub/sub up
-// again when it is back. Nothing is lost or repeated on the way. The test runs a redis-server of its own, so that it can kill it.
+// again when it is back. Nothing is lost or repeated on the way. The test runs a redis-server of
+// its own, so that it can cut, kill and pause it.
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testDatabaseKind } from '../helpers/database.js'
@@ -88,6 +89,19 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     await send(20, 'back')
     await until(() => received.length === acked.length)
     expect(received).toEqual(acked)
+
+    // Redis stops answering without closing anything (as a half-open connection would): the
+    // instances notice by their pings, and the messages arrive through the database meanwhile.
+    const pauser = new Redis(redis.url)
+    await pauser.client('PAUSE', 9000)
+    pauser.disconnect()
+    await send(10, 'paused')
+    await until(() => received.length === acked.length, 7000)
+    expect(received).toEqual(acked)
+    await until(async () => (await readiness(a.url)).redis === 'up' && (await readiness(b.url)).redis === 'up', 15_000)
+    await send(10, 'resumed')
+    await until(() => received.length === acked.length)
+    expect(received).toEqual(acked)
     expect(new Set(acked).size).toBe(acked.length)
-  })
+  }, 60_000)
 })
