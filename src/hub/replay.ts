@@ -23,6 +23,8 @@ export async function replayBacklog(
   try {
     await router.reachable(connection.agentId)
     for (const channel of await store.channels.pendingFor(connection.agentId)) {
+      // A catch-up running meanwhile may have sent it already.
+      if (connection.toldOf(channel.id) !== undefined) continue
       connection.sendFrame(requestFrame(channel))
       connection.told(channel.id, 'pending')
     }
