@@ -2,6 +2,7 @@
 import type { Channel } from '../generated/sqlite/client.js'
 import type { ChatAcceptedFrame, ChatEndedFrame, ChatRejectedFrame, ChatRequestedFrame, HubFrame } from '../protocol/frames.js'
 import type { ChannelStatusValue } from '../protocol/shapes.js'
+import type { RequestIdValue } from './notifier.js'
 import { toChannel } from '../store/mappers.js'
 
 export function requestFrame(channel: Channel): ChatRequestedFrame {
@@ -36,6 +37,10 @@ export function endFrame(channel: Channel): ChatEndedFrame {
   }
 }
 
+/** The request_id of the consumer's chat_request, kept with the channel: its answers carry it. */
+export const requestIdOf = (channel: Channel): RequestIdValue | undefined =>
+  channel.requestId === null ? undefined : (JSON.parse(channel.requestId) as RequestIdValue)
+
 /** The status a channel frame tells its receiver the channel is in. */
 export const STATUS_TOLD: Partial<Record<HubFrame['type'], ChannelStatusValue>> = {
   chat_request: 'pending',
@@ -51,14 +56,15 @@ export const STATUS_TOLD: Partial<Record<HubFrame['type'], ChannelStatusValue>> 
  */
 export function statusFrame(channel: Channel, agentId: string): HubFrame | undefined {
   const toConsumer = agentId === channel.consumerId
-  const requestId = toConsumer && channel.requestId !== null ? { request_id: JSON.parse(channel.requestId) as string | number } : {}
+  const requestId = toConsumer ? requestIdOf(channel) : undefined
+  const reply = requestId === undefined ? {} : { request_id: requestId }
   switch (channel.status) {
     case 'pending':
       return toConsumer ? undefined : requestFrame(channel)
     case 'active':
-      return { ...acceptFrame(channel), ...requestId }
+      return { ...acceptFrame(channel), ...reply }
     case 'rejected':
-      return { ...rejectFrame(channel), ...requestId }
+      return { ...rejectFrame(channel), ...reply }
     case 'ended':
       return endFrame(channel)
     default:

@@ -4,7 +4,7 @@ import type { Channel } from '../generated/sqlite/client.js'
 import { Errors } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { actorName, assertMember, assertProvider } from './access.js'
-import { acceptFrame, endFrame, rejectFrame, requestFrame } from './frames.js'
+import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from './frames.js'
 import { pairKey, type Locks } from '../lib/keyed-lock.js'
 import { originReply, type Actor, type Notifier, type Origin, type Reply } from './notifier.js'
 
@@ -158,9 +158,8 @@ export class ChannelLifecycle {
   /** The provider's reply on its connection, and the consumer's on its pending chat_request. */
   private replies(channel: Channel, origin: Origin | undefined): Reply[] {
     const replies = originReply(origin)
-    if (channel.requestId !== null) {
-      replies.push({ agentId: channel.consumerId, requestId: JSON.parse(channel.requestId) as string | number })
-    }
+    const requestId = requestIdOf(channel)
+    if (requestId !== undefined) replies.push({ agentId: channel.consumerId, requestId })
     return replies
   }
 }

@@ -4,6 +4,7 @@
 // ping (or subscription) drops it deliberately and lets it reconnect.
 import type { FastifyBaseLogger } from 'fastify'
 import { Redis, type RedisOptions } from 'ioredis'
+import { within } from '../lib/within.js'
 
 /** Commands that must not wait for Redis (presence, locks) fail after this long. */
 const COMMAND_TIMEOUT_MS = 1000
@@ -70,13 +71,6 @@ export class RedisConnections {
     this.log.warn(`Redis did not answer ${what} within ${ANSWER_TIMEOUT_MS} ms: reconnecting`)
     redis.disconnect(true)
   }
-}
-
-/** Waits for the promise, or `ms`, whichever comes first. */
-export async function within(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
-  clearTimeout(timer)
 }
 
 /** Did Redis answer the command within ANSWER_TIMEOUT_MS (a refusal counts as an answer)? */

@@ -13,7 +13,8 @@ import type { Peers, Router } from '../hub/router.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { StoredMessage } from '../store/index.js'
-import { RedisConnections, redact, within } from './connections.js'
+import { within } from '../lib/within.js'
+import { RedisConnections, redact } from './connections.js'
 import { DatabaseFallback, FALLBACK_POLL_MS } from './fallback.js'
 import { RedisLocks } from './locks.js'
 import { Presence } from './presence.js'
@@ -47,8 +48,6 @@ export class RedisCluster implements Peers {
   private readonly presence: Presence
   private readonly redis: RedisConnections
   private readonly broadcast: string
-  /** Agents connected here, whose channels this instance subscribes to. */
-  private readonly agents = new Map<string, number>()
   /** True while the subscriptions stand: events from other instances arrive. */
   private subscribed = false
   /** An event could not be published: the others must catch up once Redis is back. */
@@ -71,7 +70,7 @@ export class RedisCluster implements Peers {
       prefix,
       instanceId: this.instanceId,
       ttlMs: options.presenceTtlMs,
-      local: () => new Map(this.agents),
+      local: () => new Map(options.router.agents().map((id) => [id, options.router.connectionsOf(id)])),
     })
     this.locks = new RedisLocks(commands, prefix, (error) =>
       log.debug({ err: error }, 'Redis lock unavailable: serialising on this instance only'),
@@ -108,18 +107,15 @@ export class RedisCluster implements Peers {
     return this.subscribed && this.redis.publisher.status === 'ready'
   }
 
-  async present(agentId: string, connections: number): Promise<void> {
+  async present(agentId: string, connections: number, arrived: boolean): Promise<void> {
     const channel = this.channelOf(agentId)
-    const joining = connections > 0 && !this.agents.has(agentId)
-    if (connections > 0) this.agents.set(agentId, connections)
-    else this.agents.delete(agentId)
     void this.presence.set(agentId, connections).catch(() => undefined)
     // Not connected: subscribeAll() takes every agent when Redis is back; polling covers meanwhile.
     const { subscriber } = this.redis
     if (subscriber.status !== 'ready') return
     if (connections === 0) return void subscriber.unsubscribe(channel).catch(() => undefined)
-    // Unconfirmed, the connection is made again: that subscribes everyone and catches up.
-    if (joining) await this.redis.subscribe(channel)
+    // Unconfirmed, the Redis connection is made again: that subscribes everyone and catches up.
+    if (arrived) await this.redis.subscribe(channel)
   }
 
   /** Connection counts of the agents across the cluster; this instance's alone while Redis is down. */
@@ -216,7 +212,7 @@ export class RedisCluster implements Peers {
   /** (Re)subscribes to every local agent's channel, then catches up what the gap may have dropped. */
   private async subscribeAll(): Promise<void> {
     try {
-      await this.redis.subscriber.subscribe(this.broadcast, ...[...this.agents.keys()].map((id) => this.channelOf(id)))
+      await this.redis.subscriber.subscribe(this.broadcast, ...this.options.router.agents().map((id) => this.channelOf(id)))
     } catch (error) {
       return this.options.log.warn({ err: error }, 'Redis subscriptions not restored; retrying on reconnect')
     }

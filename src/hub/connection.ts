@@ -11,6 +11,7 @@ import { WebSocket } from 'ws'
 import type { HubFrame } from '../protocol/frames.js'
 import type { ChannelStatusValue, MessageInfo } from '../protocol/shapes.js'
 import { CloseCode } from '../protocol/close-codes.js'
+import { within } from '../lib/within.js'
 import type { Role } from '../store/channels.js'
 
 export type Sent = (error?: Error) => void
@@ -172,10 +173,8 @@ export class Connection {
   }
 
   /** Resolves when the socket has closed, or after `ms`, whichever comes first. */
-  async closed(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([this.gone, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
-    clearTimeout(timer)
+  closed(ms: number): Promise<void> {
+    return within(ms, this.gone)
   }
 
   /** Drops the socket without a close handshake (for peers that no longer answer). */

@@ -23,11 +23,12 @@ export interface Peers {
   /** Closes the agent's connections elsewhere (its credentials changed). */
   publishClose(agentId: string, code: CloseCode, reason: string): void
   /**
-   * The agent now has this many connections here. Resolves once frames for it published anywhere
-   * reach this instance (from then on, a read of the store misses nothing that is not on its way),
-   * or once that could not be had in time and the instance catches up from the store instead.
+   * The agent now has this many connections here; `arrived`: the first of them just opened. Then
+   * it resolves once frames for it published anywhere reach this instance (from then on, a read
+   * of the store misses nothing that is not on its way), or once that could not be had in time
+   * and the instance catches up from the store instead.
    */
-  present(agentId: string, connections: number): Promise<void>
+  present(agentId: string, connections: number, arrived: boolean): Promise<void>
 }
 
 export class Router implements Notifier {
@@ -52,8 +53,8 @@ export class Router implements Notifier {
     const set = this.byAgent.get(connection.agentId) ?? new Set()
     set.add(connection)
     this.byAgent.set(connection.agentId, set)
-    const present = this.peers?.present(connection.agentId, set.size)
-    if (present && !this.attached.has(connection.agentId)) this.attached.set(connection.agentId, present)
+    const present = this.peers?.present(connection.agentId, set.size, set.size === 1)
+    if (present && set.size === 1) this.attached.set(connection.agentId, present)
   }
 
   /** Settles once frames for the agent from every instance reach this one (at once without peers). */
@@ -69,7 +70,7 @@ export class Router implements Notifier {
       this.byAgent.delete(connection.agentId)
       this.attached.delete(connection.agentId)
     }
-    void this.peers?.present(connection.agentId, set.size)
+    void this.peers?.present(connection.agentId, set.size, false)
   }
 
   /** How many connections the agent has on this instance. */

@@ -1,4 +1,6 @@
 // Background work that must finish before a shutdown closes what it uses (the database).
+import { within } from './within.js'
+
 export class TaskSet {
   private readonly tasks = new Set<Promise<unknown>>()
 
@@ -20,15 +22,10 @@ export class TaskSet {
   }
 
   /** Resolves once every task started so far has settled, or after `timeoutMs`. */
-  async settled(timeoutMs = Infinity): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<void>((resolve) => {
-      if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs)
-    })
+  settled(timeoutMs = Infinity): Promise<void> {
     const all = (async () => {
       while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
     })()
-    await Promise.race([all, timeout])
-    clearTimeout(timer)
+    return within(timeoutMs, all)
   }
 }
