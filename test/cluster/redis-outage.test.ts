@@ -7,7 +7,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testDatabaseKind } from '../helpers/database.js'
 import { privateRedis, startCluster, until, type PrivateRedis, type TestCluster } from '../helpers/cluster.js'
-import { WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 let cluster: TestCluster | undefined
 let redis: PrivateRedis | undefined
@@ -29,10 +29,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     const consumer = await WsAgent.connect(b.wsUrl, 'consumer')
     agents.push(provider, consumer)
     await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
-    consumer.send({ type: 'chat_request', service_id: 'svc' })
-    const channelId = (await provider.next('chat_request')).channel_id as string
-    provider.send({ type: 'chat_accept', channel_id: channelId })
-    await consumer.next('chat_accept')
+    const channelId = await openChannel(provider, consumer, 'svc')
 
     const received: number[] = []
     provider.socket.on('message', (data: Buffer) => {

@@ -8,7 +8,10 @@ export class WsAgent {
   readonly frames: Frame[] = []
   private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void; reject: (error: Error) => void }[] = []
   closed: { code: number; reason: string } | undefined
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    readonly agentId: string,
+  ) {
     socket.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString('utf8')) as Frame
       this.frames.push(frame)
@@ -24,7 +27,7 @@ export class WsAgent {
   /** Connects as agent_id and waits for the welcome frame. */
   static async connect(wsUrl: string, agentId: string, query = '', options: ClientOptions = {}): Promise<WsAgent> {
     const socket = new WebSocket(`${wsUrl}/ws?agent_id=${encodeURIComponent(agentId)}${query}`, options)
-    const agent = new WsAgent(socket)
+    const agent = new WsAgent(socket, agentId)
     await agent.next('welcome')
     return agent
   }
@@ -89,6 +92,19 @@ export class WsAgent {
       })
     })
   }
+}
+
+/**
+ * The consumer asks for the provider's (registered) service and the provider accepts: resolves
+ * with the channel id once both have the accept.
+ */
+export async function openChannel(provider: WsAgent, consumer: WsAgent, serviceId: string): Promise<string> {
+  consumer.send({ type: 'chat_request', service_id: serviceId })
+  const request = await provider.next('chat_request', (f) => f.consumer_id === consumer.agentId && f.service_id === serviceId)
+  const channelId = request.channel_id as string
+  await provider.request({ type: 'chat_accept', channel_id: channelId }, 'chat_accept')
+  await consumer.next('chat_accept', (f) => f.channel_id === channelId)
+  return channelId
 }
 
 /** Tries an upgrade that the hub should refuse; resolves with the HTTP status and JSON body. */

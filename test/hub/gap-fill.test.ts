@@ -4,7 +4,7 @@
 // before the next live message that names it as its predecessor, exactly once.
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 let hub: TestHub
 let provider: WsAgent
@@ -16,9 +16,7 @@ beforeEach(async () => {
   provider = await WsAgent.connect(hub.wsUrl, 'provider')
   await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
   consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
-  consumer.send({ type: 'chat_request', service_id: 'svc' })
-  channelId = (await provider.next('chat_request')).channel_id as string
-  await provider.request({ type: 'chat_accept', channel_id: channelId }, 'chat_accept')
+  channelId = await openChannel(provider, consumer, 'svc')
 })
 
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // slowing anyone else or holding the hub's memory, and resumes from the store afterwards.
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { WsAgent } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent } from '../helpers/ws-agent.js'
 
 let hub: TestHub | undefined
 afterEach(async () => {
@@ -38,10 +38,7 @@ describe('a consumer that stops reading', () => {
     await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
     const open = async (consumerId: string) => {
       const consumer = await WsAgent.connect(hub!.wsUrl, consumerId)
-      consumer.send({ type: 'chat_request', service_id: 'svc' })
-      const request = await provider.next('chat_request', (r) => r.consumer_id === consumerId)
-      await provider.request({ type: 'chat_accept', channel_id: request.channel_id }, 'chat_accept')
-      return { consumer, channelId: request.channel_id as string }
+      return { consumer, channelId: await openChannel(provider, consumer, 'svc') }
     }
     const slow = await open('slow-consumer')
     const fast = await open('fast-consumer')

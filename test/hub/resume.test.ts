@@ -3,7 +3,7 @@
 // seam — whatever the hub believes it sent before.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 let hub: TestHub
 let provider: WsAgent
@@ -15,9 +15,7 @@ beforeEach(async () => {
   provider = await WsAgent.connect(hub.wsUrl, 'provider')
   await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
   const consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
-  consumer.send({ type: 'chat_request', service_id: 'svc' })
-  channelId = (await provider.next('chat_request')).channel_id as string
-  await provider.request({ type: 'chat_accept', channel_id: channelId }, 'chat_accept')
+  channelId = await openChannel(provider, consumer, 'svc')
   // Five messages reach the consumer's socket: the hub counts them as sent.
   for (let i = 1; i <= 5; i++) await provider.request({ type: 'chat_message', channel_id: channelId, content: `m${i}` }, 'ack')
   for (let i = 1; i <= 5; i++) await consumer.next('chat_message')

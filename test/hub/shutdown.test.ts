@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest'
 import { startHub } from '../helpers/hub.js'
 import { tempDatabase } from '../helpers/database.js'
-import { refusedUpgrade, WsAgent } from '../helpers/ws-agent.js'
+import { openChannel, refusedUpgrade, WsAgent } from '../helpers/ws-agent.js'
 
 it('acks or refuses every message it received, stores exactly the acked ones, and closes with 1001', async () => {
   const database = await tempDatabase()
@@ -13,9 +13,7 @@ it('acks or refuses every message it received, stores exactly the acked ones, an
   const provider = await WsAgent.connect(hub.wsUrl, 'provider')
   const consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
   await provider.request({ type: 'register_service', service_id: 'svc' }, 'register_service')
-  consumer.send({ type: 'chat_request', service_id: 'svc' })
-  const channelId = (await provider.next('chat_request')).channel_id as string
-  await provider.request({ type: 'chat_accept', channel_id: channelId }, 'chat_accept')
+  const channelId = await openChannel(provider, consumer, 'svc')
 
   // The provider keeps sending while the hub shuts down under it.
   let total = 0

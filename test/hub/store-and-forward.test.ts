@@ -2,7 +2,7 @@
 // once per connection, in seq order, with no gap at the seam between backlog and live traffic.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 let hub: TestHub
 let provider: WsAgent
@@ -19,13 +19,7 @@ afterEach(async () => {
   await hub.close()
 })
 
-async function activeChannel(consumer: WsAgent): Promise<string> {
-  consumer.send({ type: 'chat_request', service_id: 'svc' })
-  const request = await provider.next('chat_request')
-  await provider.request({ type: 'chat_accept', channel_id: request.channel_id }, 'chat_accept')
-  await consumer.next('chat_accept')
-  return request.channel_id as string
-}
+const activeChannel = (consumer: WsAgent): Promise<string> => openChannel(provider, consumer, 'svc')
 
 async function collect(agent: WsAgent, count: number): Promise<Frame[]> {
   const got: Frame[] = []

@@ -2,38 +2,27 @@
 // with HUB_TEST_DATABASE=postgres): which channels are listed, with which cursor and inbound
 // seq, for both parties, and across agent lists longer than one query takes. And where the life
 // cycle stands (ChannelStore.statesOf), which catching up compares with what connections heard.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openStore, type Store } from '../../src/store/index.js'
-import { tempDatabase, type TempDatabase } from '../helpers/database.js'
+import { describe, expect, it } from 'vitest'
+import { useTempStore } from '../helpers/store.js'
 
-let store: Store
-let temp: TempDatabase
-
-beforeEach(async () => {
-  temp = await tempDatabase()
-  store = await openStore({ databaseUrl: temp.url, maxBatch: 100, onError: (error) => expect.fail(String(error)) })
-})
-afterEach(async () => {
-  await store.close()
-  await temp.remove()
-})
+const db = useTempStore()
 
 let counter = 0
 async function channel(status: 'active' | 'pending' = 'active') {
   const providerId = `prov-${++counter}`
   const consumerId = `cons-${counter}`
-  await store.agents.ensure([providerId, consumerId])
-  return store.channels.create({ providerId, consumerId, serviceId: null, status })
+  await db.store.agents.ensure([providerId, consumerId])
+  return db.store.channels.create({ providerId, consumerId, serviceId: null, status })
 }
 
 const send = (channelId: string, senderId: string, count = 1) =>
-  Promise.all(Array.from({ length: count }, (_, i) => store.writer.submit({ channelId, senderId, content: `m${i}` })))
-const end = (channelId: string) => store.channels.transition(channelId, ['active'], 'ended', { endedAt: new Date() })
+  Promise.all(Array.from({ length: count }, (_, i) => db.store.writer.submit({ channelId, senderId, content: `m${i}` })))
+const end = (channelId: string) => db.store.channels.transition(channelId, ['active'], 'ended', { endedAt: new Date() })
 
 describe('ChannelStore.inboxes', () => {
   it('lists an active channel with nothing pending', async () => {
     const ch = await channel()
-    expect(await store.channels.inboxes([ch.providerId])).toEqual([
+    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 0, status: 'active' },
     ])
   })
@@ -43,24 +32,24 @@ describe('ChannelStore.inboxes', () => {
     await send(ch.id, ch.consumerId, 2)
     await send(ch.id, ch.providerId)
     await end(ch.id)
-    expect(await store.channels.inboxes([ch.providerId])).toEqual([
+    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 2, status: 'ended' },
     ])
 
-    await store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 1 }])
-    expect(await store.channels.inboxes([ch.providerId])).toMatchObject([{ deliveredSeq: 1, inboundSeq: 2 }])
+    await db.store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 1 }])
+    expect(await db.store.channels.inboxes([ch.providerId])).toMatchObject([{ deliveredSeq: 1, inboundSeq: 2 }])
 
-    await store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 2 }])
-    expect(await store.channels.inboxes([ch.providerId])).toEqual([])
+    await db.store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 2 }])
+    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([])
   })
 
   it('does not count an agent’s own messages as inbound', async () => {
     const ch = await channel()
     await send(ch.id, ch.providerId, 3)
     await end(ch.id)
-    expect(await store.channels.inboxes([ch.providerId])).toEqual([])
+    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([])
     // The consumer, though, has not been sent them.
-    expect(await store.channels.inboxes([ch.consumerId])).toEqual([
+    expect(await db.store.channels.inboxes([ch.consumerId])).toEqual([
       { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 0, inboundSeq: 3, status: 'ended' },
     ])
   })
@@ -69,16 +58,16 @@ describe('ChannelStore.inboxes', () => {
     const ch = await channel()
     await send(ch.id, ch.consumerId)
     await send(ch.id, ch.providerId)
-    await store.database.log.saveCursors([{ channelId: ch.id, role: 'consumer', seq: 2 }])
+    await db.store.database.log.saveCursors([{ channelId: ch.id, role: 'consumer', seq: 2 }])
     const pending = await channel('pending')
     const elsewhere = await channel()
 
-    expect(await store.channels.inboxes([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
+    expect(await db.store.channels.inboxes([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 1, status: 'active' },
       { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 2, inboundSeq: 2, status: 'active' },
     ])
-    expect(await store.channels.inboxes([])).toEqual([])
-    expect((await store.channels.inboxes([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
+    expect(await db.store.channels.inboxes([])).toEqual([])
+    expect((await db.store.channels.inboxes([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
   })
 
   it('takes agent lists longer than one query, in channel order, each entry once', async () => {
@@ -87,7 +76,7 @@ describe('ChannelStore.inboxes', () => {
     const filler = Array.from({ length: 1200 }, (_, i) => `absent-${i}`)
     // The parties of each channel land in different chunks of the list; one is named twice.
     const agents = [second.consumerId, first.providerId, ...filler, first.consumerId, second.providerId, first.providerId]
-    expect((await store.channels.inboxes(agents)).map((inbox) => [inbox.channelId, inbox.role])).toEqual([
+    expect((await db.store.channels.inboxes(agents)).map((inbox) => [inbox.channelId, inbox.role])).toEqual([
       [first.id, 'provider'],
       [first.id, 'consumer'],
       [second.id, 'provider'],
@@ -103,7 +92,7 @@ describe('ChannelStore.statesOf', () => {
     const waiting = await channel('pending')
     const unrelated = await channel('pending')
     const absent = Array.from({ length: 900 }, (_, i) => `ch_absent${i}`)
-    const states = await store.channels.statesOf([...absent, followed.id], [waiting.providerId, ...absent])
+    const states = await db.store.channels.statesOf([...absent, followed.id], [waiting.providerId, ...absent])
     expect(states.map((c) => [c.id, c.status])).toEqual([
       [followed.id, 'ended'],
       [waiting.id, 'pending'],

@@ -2,36 +2,23 @@
 // HUB_TEST_DATABASE=postgres): each stored message names the previous seq its sender sent on the
 // channel, chained across batches, within a batch and across two hubs sharing the database, and
 // the channel keeps each party's last sent seq under the same lock.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openStore, type Store, type StoredMessage } from '../../src/store/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { StoredMessage } from '../../src/store/index.js'
 import type { MessageDraft } from '../../src/store/message-writer.js'
-import { tempDatabase, type TempDatabase } from '../helpers/database.js'
+import { useTempStore } from '../helpers/store.js'
 
-let store: Store
-let temp: TempDatabase
-let batches: number[]
-const others: Store[] = []
-
-const open = (onBatch?: (size: number) => void) =>
-  openStore({ databaseUrl: temp.url, maxBatch: 100, onBatch, onError: (error) => expect.fail(String(error)) })
-
-beforeEach(async () => {
-  temp = await tempDatabase()
+let batches: number[] = []
+const db = useTempStore((size) => batches.push(size))
+beforeEach(() => {
   batches = []
-  store = await open((size) => batches.push(size))
-})
-afterEach(async () => {
-  for (const other of others.splice(0)) await other.close()
-  await store.close()
-  await temp.remove()
 })
 
 let counter = 0
 async function activeChannel() {
   const providerId = `prov-${++counter}`
   const consumerId = `cons-${counter}`
-  await store.agents.ensure([providerId, consumerId])
-  return store.channels.create({ providerId, consumerId, serviceId: null, status: 'active' })
+  await db.store.agents.ensure([providerId, consumerId])
+  return db.store.channels.create({ providerId, consumerId, serviceId: null, status: 'active' })
 }
 
 const draft = (channelId: string, senderId: string, content: string, clientMsgId?: string): MessageDraft => ({
@@ -45,13 +32,13 @@ const draft = (channelId: string, senderId: string, content: string, clientMsgId
 const chain = (stored: StoredMessage[]) => stored.map((s) => [s.message.content, s.message.seq, s.previousSeq])
 
 const sentSeqs = async (channelId: string) => {
-  const channel = await store.channels.get(channelId)
+  const channel = await db.store.channels.get(channelId)
   return { provider: channel?.providerSentSeq, consumer: channel?.consumerSentSeq }
 }
 
 /** Checks every message's previousSeq against the table: the sender's message before it, or 0. */
 async function expectChainMatchesTable(channelId: string, stored: StoredMessage[]) {
-  const rows = await store.database.prisma.message.findMany({ where: { channelId }, orderBy: { seq: 'asc' } })
+  const rows = await db.store.database.prisma.message.findMany({ where: { channelId }, orderBy: { seq: 'asc' } })
   const last = new Map<string, number>()
   const expected = new Map<number, number>()
   for (const row of rows) {
@@ -75,7 +62,7 @@ describe('previousSeq', () => {
       [ch.consumerId, 'c3'],
       [ch.providerId, 'p2'],
     ] as const) {
-      stored.push(await store.writer.submit(draft(ch.id, sender, content)))
+      stored.push(await db.store.writer.submit(draft(ch.id, sender, content)))
     }
     expect(batches).toEqual([1, 1, 1, 1, 1])
     expect(chain(stored)).toEqual([
@@ -93,12 +80,12 @@ describe('previousSeq', () => {
     const a = await activeChannel()
     const b = await activeChannel()
     const first = await Promise.all([
-      store.writer.submit(draft(a.id, a.consumerId, 'a-c1')),
-      store.writer.submit(draft(b.id, b.providerId, 'b-p1')),
-      store.writer.submit(draft(a.id, a.consumerId, 'a-c2')),
-      store.writer.submit(draft(a.id, a.providerId, 'a-p1')),
-      store.writer.submit(draft(b.id, b.providerId, 'b-p2')),
-      store.writer.submit(draft(a.id, a.consumerId, 'a-c3')),
+      db.store.writer.submit(draft(a.id, a.consumerId, 'a-c1')),
+      db.store.writer.submit(draft(b.id, b.providerId, 'b-p1')),
+      db.store.writer.submit(draft(a.id, a.consumerId, 'a-c2')),
+      db.store.writer.submit(draft(a.id, a.providerId, 'a-p1')),
+      db.store.writer.submit(draft(b.id, b.providerId, 'b-p2')),
+      db.store.writer.submit(draft(a.id, a.consumerId, 'a-c3')),
     ])
     expect(batches).toEqual([6])
     expect(chain(first)).toEqual([
@@ -113,9 +100,9 @@ describe('previousSeq', () => {
     expect(await sentSeqs(b.id)).toEqual({ provider: 2, consumer: 0 })
 
     const next = await Promise.all([
-      store.writer.submit(draft(a.id, a.providerId, 'a-p2')),
-      store.writer.submit(draft(b.id, b.consumerId, 'b-c1')),
-      store.writer.submit(draft(a.id, a.consumerId, 'a-c4')),
+      db.store.writer.submit(draft(a.id, a.providerId, 'a-p2')),
+      db.store.writer.submit(draft(b.id, b.consumerId, 'b-c1')),
+      db.store.writer.submit(draft(a.id, a.consumerId, 'a-c4')),
     ])
     expect(chain(next)).toEqual([
       ['a-p2', 5, 3],
@@ -128,12 +115,12 @@ describe('previousSeq', () => {
 
   it('gives duplicates previousSeq 0 and leaves them out of the chain', async () => {
     const ch = await activeChannel()
-    const original = await store.writer.submit(draft(ch.id, ch.consumerId, 'keyed', 'cm-1'))
+    const original = await db.store.writer.submit(draft(ch.id, ch.consumerId, 'keyed', 'cm-1'))
     const batch = await Promise.all([
-      store.writer.submit(draft(ch.id, ch.consumerId, 'keyed', 'cm-1')), // retry of a stored message
-      store.writer.submit(draft(ch.id, ch.consumerId, 'c2', 'cm-2')),
-      store.writer.submit(draft(ch.id, ch.consumerId, 'c2', 'cm-2')), // repeat within the batch
-      store.writer.submit(draft(ch.id, ch.consumerId, 'c3')),
+      db.store.writer.submit(draft(ch.id, ch.consumerId, 'keyed', 'cm-1')), // retry of a stored message
+      db.store.writer.submit(draft(ch.id, ch.consumerId, 'c2', 'cm-2')),
+      db.store.writer.submit(draft(ch.id, ch.consumerId, 'c2', 'cm-2')), // repeat within the batch
+      db.store.writer.submit(draft(ch.id, ch.consumerId, 'c3')),
     ])
     expect(batches).toEqual([1, 4])
     expect([original.duplicate, original.previousSeq]).toEqual([false, 0])
@@ -148,22 +135,21 @@ describe('previousSeq', () => {
 
   it('moves no sent seq for refused messages', async () => {
     const ch = await activeChannel()
-    await store.writer.submit(draft(ch.id, ch.providerId, 'p1'))
-    await store.channels.transition(ch.id, ['active'], 'ended', { endedAt: new Date() })
-    await expect(store.writer.submit(draft(ch.id, ch.consumerId, 'too late'))).rejects.toMatchObject({ code: 'CHANNEL_NOT_ACTIVE' })
+    await db.store.writer.submit(draft(ch.id, ch.providerId, 'p1'))
+    await db.store.channels.transition(ch.id, ['active'], 'ended', { endedAt: new Date() })
+    await expect(db.store.writer.submit(draft(ch.id, ch.consumerId, 'too late'))).rejects.toMatchObject({ code: 'CHANNEL_NOT_ACTIVE' })
     expect(await sentSeqs(ch.id)).toEqual({ provider: 1, consumer: 0 })
-    expect((await store.channels.get(ch.id))?.lastSeq).toBe(1)
+    expect((await db.store.channels.get(ch.id))?.lastSeq).toBe(1)
   })
 
   it('matches the table under load, and when two hubs write to one channel at once', async () => {
     const ch = await activeChannel()
-    const other = await open()
-    others.push(other)
+    const other = await db.open()
     const senders = [ch.providerId, ch.consumerId]
     const submitted = Array.from({ length: 300 }, (_, i) => {
       // An irregular mix of senders and of hubs, so that batches hold runs of either party.
       const sender = senders[(i * 7) % 3 === 0 ? 0 : 1] as string
-      return (i % 4 === 0 ? other : store).writer.submit(draft(ch.id, sender, `m${i}`))
+      return (i % 4 === 0 ? other : db.store).writer.submit(draft(ch.id, sender, `m${i}`))
     })
     const stored = await Promise.all(submitted)
     const last = await expectChainMatchesTable(ch.id, stored)
