@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'src/generated/', 'node_modules/', 'coverage/', 'data/', 'scratch/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'src/generated/', 'node_modules/', 'coverage/', 'data/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
       // expect.any() and friends are typed any by design.
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -6,10 +6,11 @@ const database = process.env.HUB_TEST_DATABASE === 'postgres' ? 'postgres' : 'sq
 
 export default defineConfig({
   resolve: {
-    alias: { 'claw-chat-hub/client': fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
+    // The client's sources, so that its tests and the hub's need no build of it.
+    alias: { '@claw-chat-hub/client': fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -1,7 +1,7 @@
 // Example consumer: asks `weather-svc` for a chat, asks for Beijing's weather, prints the
 // reply, ends the chat and exits (0 on success).
 //   npx tsx examples/weather-consumer.ts [hubUrl]      (or HUB_URL=ws://host:8765)
-import { ChatClient } from 'claw-chat-hub/client'
+import { ChatClient } from '@claw-chat-hub/client'
 
 const hubUrl = process.argv[2] ?? process.env.HUB_URL ?? 'ws://localhost:8765'
 const client = new ChatClient({

@@ -1,7 +1,7 @@
 // Example provider: registers `weather-svc`, accepts every chat request and answers each
 // message with a (fake) forecast. Stops cleanly on Ctrl-C / SIGTERM.
 //   npx tsx examples/weather-provider.ts [hubUrl]      (or HUB_URL=ws://host:8765)
-import { ChatClient, type Message } from 'claw-chat-hub/client'
+import { ChatClient, type Message } from '@claw-chat-hub/client'
 
 const hubUrl = process.argv[2] ?? process.env.HUB_URL ?? 'ws://localhost:8765'
 const client = new ChatClient({

@@ -1,31 +1,4 @@
-// Public entry of the SDK (`claw-chat-hub/client`): the client, the one-shot helper, the
-// error type and the types a caller needs. Nothing else in this folder is API.
-export { ChatClient } from './chat-client.js'
-export { quickSend } from './quick-send.js'
-export { ChatHubError, ClientErrorCode } from './errors.js'
-export type {
-  Ack,
-  BackoffOptions,
-  Channel,
-  ChatClientEvents,
-  ChatClientOptions,
-  ChatEnded,
-  ChatRejection,
-  ChatRequest,
-  ChatTarget,
-  ConnectedEvent,
-  ConnectionState,
-  DisconnectedEvent,
-  HistoryOptions,
-  HistoryPage,
-  Message,
-  MessageHandler,
-  Metadata,
-  QuickSendOptions,
-  ReconnectingEvent,
-  RequestChatOptions,
-  RequestChatResult,
-  SendMessageOptions,
-  Service,
-  Welcome,
-} from './types.js'
+// `claw-chat-hub/client`: the TypeScript client, for code that already depends on the hub.
+// The client is its own package, @claw-chat-hub/client; an app that only talks to a hub
+// installs that one and none of the server.
+export * from '@claw-chat-hub/client'

@@ -3,8 +3,8 @@
 // Afterwards every message acked to a sender reached its recipient exactly once, in seq
 // order, and the stored history is exactly the acked set. Loopback only; bounded in count and time.
 import { afterAll, expect, it } from 'vitest'
-import { ChatClient, type Message } from 'claw-chat-hub/client'
-import { socketForTesting } from '../../src/client/chat-session.js'
+import { ChatClient, type Message } from '@claw-chat-hub/client'
+import { socketForTesting } from '../../packages/client/src/chat-session.js'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
 

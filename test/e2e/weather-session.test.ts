@@ -2,7 +2,7 @@
 // provider serves weather-svc, a consumer asks, they talk, the consumer drops out and comes
 // back to what it missed, history has it all in order, and the operator ends the channel.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ChatClient, type ChatEnded, type Message } from 'claw-chat-hub/client'
+import { ChatClient, type ChatEnded, type Message } from '@claw-chat-hub/client'
 import { startHub, type TestHub } from '../helpers/hub.js'
 
 let hub: TestHub

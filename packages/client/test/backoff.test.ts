@@ -1,6 +1,6 @@
 // Reconnect delays: exponential, capped, fully jittered, bounded in attempts.
 import { describe, expect, it } from 'vitest'
-import { createBackoff } from '../../src/client/backoff.js'
+import { createBackoff } from '../src/backoff.js'
 
 describe('createBackoff', () => {
   it('doubles the upper bound per attempt up to the cap', () => {

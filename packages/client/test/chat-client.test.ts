@@ -2,7 +2,7 @@
 // hub's codes, and listeners that throw. Channels and messages: channels.test.ts.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { ChatClient, ChatHubError, type ConnectedEvent } from 'claw-chat-hub/client'
+import { ChatClient, ChatHubError, type ConnectedEvent } from '@claw-chat-hub/client'
 import { useHub } from './harness.js'
 
 const h = useHub()

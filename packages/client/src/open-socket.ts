@@ -5,7 +5,7 @@
 // into a ChatHubError, JSON parsing of frames, and the ping heartbeat that notices a dead peer.
 import WebSocket from 'ws'
 import type { IncomingMessage } from 'node:http'
-import type { ClientFrameOf, HubFrame, WelcomeFrame } from '../protocol/frames.js'
+import type { ClientFrameOf, HubFrame, WelcomeFrame } from './protocol.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 
 export type ResumeCursor = ClientFrameOf<'resume'>['channels'][number]

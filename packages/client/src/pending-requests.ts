@@ -11,7 +11,7 @@
 //   tells the caller if it did).
 // Requests made while reconnecting were never written anywhere; they wait and go out on the
 // next connection, in the order they were made, once its resume is answered.
-import type { ClientFrame, HubFrame } from '../protocol/frames.js'
+import type { ClientFrame, HubFrame } from './protocol.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 
 export type RetryPolicy = 'resend' | 'fail'

@@ -5,8 +5,8 @@
 // or the client's through the `socketForTesting` hook.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { ChatClientOptions, ConnectedEvent, DisconnectedEvent, Message } from 'claw-chat-hub/client'
-import { socketForTesting } from '../../src/client/chat-session.js'
+import type { ChatClientOptions, ConnectedEvent, DisconnectedEvent, Message } from '@claw-chat-hub/client'
+import { socketForTesting } from '../src/chat-session.js'
 import { trace, useHub } from './harness.js'
 
 const h = useHub()

@@ -2,7 +2,7 @@
 // messages both ways with acks and seqs, end, history, and the two ways to receive.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { ChatEnded, ChatRequest, Message } from 'claw-chat-hub/client'
+import type { ChatEnded, ChatRequest, Message } from '@claw-chat-hub/client'
 import { take, useHub } from './harness.js'
 
 const h = useHub()

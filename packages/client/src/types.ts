@@ -1,28 +1,18 @@
-// Public types of the SDK. Every wire shape is derived from src/protocol (type-only imports,
-// so nothing from the hub is loaded at runtime); only the call options are the client's own.
-import type {
-  AckFrame,
-  ChatAcceptedFrame,
-  ChatEndedFrame,
-  ChatRejectedFrame,
-  ChatRequestedFrame,
-  WelcomeFrame,
-} from '../protocol/frames.js'
-import type { HistoryPageInfo, MessageInfo, ServiceInfo } from '../protocol/shapes.js'
+// Public types of the SDK. Every wire shape comes from protocol.ts, which is generated from
+// the hub's frame schemas; only the call options are the client's own.
+import type { AckFrame, ChatAcceptedFrame, ChatEndedFrame, ChatRejectedFrame, ChatRequestedFrame, Message, Metadata, WelcomeFrame } from './protocol.js'
 import type { ChatHubError } from './errors.js'
+
+export type { HistoryPage, Message, Metadata, Service } from './protocol.js'
 
 /** A frame's content without its envelope (`type`, `request_id`). */
 export type Payload<F> = Omit<F, 'type' | 'request_id'>
 
-export type Message = MessageInfo
-export type Metadata = NonNullable<MessageInfo['metadata']>
 export type Ack = Payload<AckFrame>
 export type Channel = Payload<ChatAcceptedFrame>
 export type ChatRejection = Payload<ChatRejectedFrame>
 export type ChatEnded = Payload<ChatEndedFrame>
 export type ChatRequest = Payload<ChatRequestedFrame>
-export type Service = ServiceInfo
-export type HistoryPage = HistoryPageInfo
 export type Welcome = Payload<WelcomeFrame>
 
 export interface BackoffOptions {

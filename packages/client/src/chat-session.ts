@@ -10,7 +10,7 @@
 // hands out the live socket so tests can pause or cut it the way a network failure would.
 import { EventEmitter } from 'node:events'
 import type WebSocket from 'ws'
-import type { ClientFrame, HubFrame } from '../protocol/frames.js'
+import type { ClientFrame, HubFrame } from './protocol.js'
 import { createBackoff } from './backoff.js'
 import { Connection } from './connection.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
@@ -19,12 +19,17 @@ import { Inbox } from './inbox.js'
 import { PendingRequests, type RetryPolicy } from './pending-requests.js'
 import type { ChatClientEvents, ChatClientOptions, ConnectionState, Message, Payload } from './types.js'
 
+/** @internal */
 export const socketForTesting = Symbol('claw-chat-hub.socketForTesting')
 
 export class ChatSession extends EventEmitter<ChatClientEvents> {
   readonly agentId: string
+  // Internal to the SDK: left out of the published types, which then need no types of `ws`.
+  /** @internal */
   protected readonly connection: Connection
+  /** @internal */
   protected readonly pending: PendingRequests
+  /** @internal */
   protected readonly inbox: Inbox
   private readonly requestTimeoutMs: number
 
@@ -60,6 +65,7 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
     return this.connection.state
   }
 
+  /** @internal */
   get [socketForTesting](): WebSocket | undefined {
     return this.connection.socketForTesting
   }

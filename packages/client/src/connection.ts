@@ -5,7 +5,7 @@
 // nothing is written to it before that. Knows nothing about frames beyond passing them on;
 // the session decides what to resume from and what a (re)connection means for its requests.
 import type WebSocket from 'ws'
-import type { HubFrame, WelcomeFrame } from '../protocol/frames.js'
+import type { HubFrame, WelcomeFrame } from './protocol.js'
 import type { Backoff } from './backoff.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 import { openSocket, type ResumeCursor, type SocketOptions } from './open-socket.js'
@@ -87,7 +87,7 @@ export class Connection {
     return closed
   }
 
-  /** The open socket, for tests that need to pause or cut it as a network would. */
+  /** @internal The open socket, for tests that need to pause or cut it as a network would. */
   get socketForTesting(): WebSocket | undefined {
     return this.socket
   }

@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket, WebSocketServer } from 'ws'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import { ChatClient, type ChatClientOptions } from 'claw-chat-hub/client'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { ChatClient, type ChatClientOptions } from '@claw-chat-hub/client'
+import { startHub, type TestHub } from '../../../test/helpers/hub.js'
 
 export type Frame = Record<string, unknown> & { type: string }
 

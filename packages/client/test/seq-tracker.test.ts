@@ -1,9 +1,9 @@
 // Exactly-once delivery from seqs, and the resume cursors: repeats, own messages, first sights,
 // and a resume frame that stays within the hub's limits.
 import { describe, expect, it } from 'vitest'
-import { ResumeFrame } from '../../src/protocol/frames.js'
-import { RESUME_MAX_CHANNELS, SeqTracker } from '../../src/client/seq-tracker.js'
-import type { Message } from '../../src/client/types.js'
+import { ResumeFrame } from '../../../src/protocol/frames.js'
+import { RESUME_MAX_CHANNELS, SeqTracker } from '../src/seq-tracker.js'
+import type { Message } from '../src/types.js'
 
 const message = (seq: number, sender = 'peer', channel = 'ch_1'): Message => ({
   message_id: `msg_${channel}_${seq}`,

@@ -1,7 +1,7 @@
 // hubUrl normalisation: every way a user writes the hub's address reaches /ws, asking to resume.
 import { describe, expect, it } from 'vitest'
-import { ChatHubError } from '../../src/client/errors.js'
-import { socketUrl } from '../../src/client/hub-url.js'
+import { ChatHubError } from '../src/errors.js'
+import { socketUrl } from '../src/hub-url.js'
 
 describe('socketUrl', () => {
   it.each([

@@ -1,7 +1,7 @@
 // quickSend: one message, one call, one ack, and no socket left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ChatClient, quickSend } from 'claw-chat-hub/client'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { ChatClient, quickSend } from '@claw-chat-hub/client'
+import { startHub, type TestHub } from '../../../test/helpers/hub.js'
 
 let hub: TestHub
 beforeAll(async () => {

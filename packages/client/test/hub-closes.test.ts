@@ -4,8 +4,8 @@
 // for the next connection instead of failing. This file's hub pings every 100 ms.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { ChatClientOptions, DisconnectedEvent, Message, ReconnectingEvent } from 'claw-chat-hub/client'
-import { socketForTesting } from '../../src/client/chat-session.js'
+import type { ChatClientOptions, DisconnectedEvent, Message, ReconnectingEvent } from '@claw-chat-hub/client'
+import { socketForTesting } from '../src/chat-session.js'
 import { useHub } from './harness.js'
 
 const h = useHub({ HEARTBEAT_INTERVAL_MS: '100' })

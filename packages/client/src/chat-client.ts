@@ -2,7 +2,7 @@
 // reply. Session mechanics (reconnects, resends, exactly-once delivery, events) live in
 // ChatSession; this file only maps the camelCase API onto snake_case frames and back.
 import { randomUUID } from 'node:crypto'
-import type { ClientFrame } from '../protocol/frames.js'
+import type { ClientFrame } from './protocol.js'
 import { payload, ChatSession } from './chat-session.js'
 import { ChatHubError, ClientErrorCode } from './errors.js'
 import type {

@@ -1,6 +1,6 @@
 // The async-iterator bridge: order, waiting readers, ending cleanly and with an error.
 import { describe, expect, it } from 'vitest'
-import { MessageQueue } from '../../src/client/message-queue.js'
+import { MessageQueue } from '../src/message-queue.js'
 
 describe('MessageQueue', () => {
   it('yields pushed items in order, to readers that came before or after', async () => {

@@ -4,7 +4,7 @@
 // Sockets are cut for real, from the hub's side.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { ChatClientOptions, DisconnectedEvent } from 'claw-chat-hub/client'
+import type { ChatClientOptions, DisconnectedEvent } from '@claw-chat-hub/client'
 import { take, text, trace, useHub, type Frame } from './harness.js'
 
 const h = useHub()
