@@ -1,0 +1,62 @@
+// The command as a whole: help on every command, usage errors and an unreachable hub with the
+// exit codes that scripts rely on (README, CLI).
+import { describe, expect, it } from 'vitest'
+import { cli } from './run-cli.js'
+
+const COMMANDS = ['serve', 'migrate', 'send', 'listen', 'history', 'channels', 'agents', 'services', 'end', 'keys']
+
+describe('claw-chat-hub', () => {
+  it('lists every command and the exit codes in --help', async () => {
+    const { code, stdout } = await cli(['--help'])
+    expect(code).toBe(0)
+    for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
+    expect(stdout).toContain('Exit codes:')
+    expect(stdout).toContain('env: HUB_URL')
+  })
+
+  it('has --help on every command and key subcommand', async () => {
+    const runs = await Promise.all(
+      [...COMMANDS, 'keys issue', 'keys rotate', 'keys revoke'].map(async (command) => ({ command, ...(await cli([...command.split(' '), '--help'])) })),
+    )
+    for (const { command, code, stdout } of runs) {
+      expect(code, command).toBe(0)
+      expect(stdout, command).toContain(`Usage: claw-chat-hub ${command}`)
+      expect(stdout, command).toContain('Exit codes:')
+    }
+  })
+
+  it('prints its version', async () => {
+    const { code, stdout } = await cli(['--version'])
+    expect(code).toBe(0)
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('exits 2 on bad usage, saying what is wrong', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /Usage: claw-chat-hub/],
+      [['bogus'], /unknown command 'bogus'/],
+      [['history'], /missing required argument 'channel'/],
+      [['history', 'ch_1', '--limit', '0'], /--limit.*whole number/],
+      [['channels', '--status', 'open'], /Allowed choices are pending, active, rejected, ended/],
+      [['keys'], /Usage: claw-chat-hub keys/],
+      [['send', '--to', 'bob', 'hi'], /send needs an agent: pass --agent <id> or set AGENT_ID/],
+      [['send', '--agent', 'a', 'hi'], /send needs --to <agent> or --channel <id>/],
+      [['send', '--agent', 'a', '--to', 'b', '--channel', 'ch_1', 'hi'], /cannot be used with option '--channel/],
+      [['send', '--agent', 'a', '--to', 'b', '--metadata', '[1]', 'hi'], /--metadata.*expected a JSON object/],
+      [['send', '--agent', 'a', '--to', 'b'], /send needs a text/],
+      [['listen'], /listen needs an agent/],
+      [['agents', '--hub-url', 'ftp://x'], /must be http:\/\/, https:\/\/, ws:\/\/ or wss:\/\//],
+    ]
+    const runs = await Promise.all(cases.map(async ([args, expected]) => ({ args, expected, ...(await cli(args)) })))
+    for (const { args, expected, code, stderr } of runs) {
+      expect(code, args.join(' ')).toBe(2)
+      expect(stderr, args.join(' ')).toMatch(expected)
+    }
+  })
+
+  it('exits 3 when the hub cannot be reached', async () => {
+    const { code, stderr } = await cli(['agents'], { HUB_URL: 'http://127.0.0.1:9' })
+    expect(code).toBe(3)
+    expect(stderr).toContain('cannot reach the hub at http://127.0.0.1:9')
+  })
+})
