@@ -2,20 +2,24 @@
 # set DATABASE_URL=postgresql://… to use PostgreSQL instead.
 # scripts/dockerfile-check.ts runs this file's build and start steps outside Docker (in CI).
 
-# Build: the full Node image has the compiler better-sqlite3 needs.
-FROM node:20-bookworm AS build
+# Build: the full Node image has the compiler better-sqlite3 needs. The client package is a
+# workspace of the hub's (the CLI's `listen` uses it), so it is installed and built here too.
+FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
+COPY packages/client/package.json ./packages/client/
 COPY prisma ./prisma
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/client/tsconfig.build.json ./packages/client/
+COPY packages/client/src ./packages/client/src
 COPY src ./src
 COPY examples ./examples
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # Runtime: slim image, compiled code, production dependencies, migrations; no compiler, no npm cache.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 ENV HOST=0.0.0.0
 ENV PORT=8765
@@ -23,6 +27,8 @@ ENV DATABASE_URL=file:/data/hub.db
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/packages/client/package.json ./packages/client/package.json
+COPY --from=build /app/packages/client/dist ./packages/client/dist
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 RUN mkdir -p /data && chown node:node /data
@@ -31,4 +37,4 @@ USER node
 EXPOSE 8765
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8765)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "dist/src/cli/index.js", "serve"]

@@ -65,6 +65,8 @@ function copy(stage: Stage, args: string, stages: Map<string, Stage>): void {
     mkdirSync(dirname(into), { recursive: true })
     cpSync(path, into, {
       recursive: true,
+      // As Docker does: a workspace's link in node_modules stays relative, into the stage it is copied to.
+      verbatimSymlinks: true,
       filter: (file) => from !== undefined || !skip.some((pattern) => relative(context, file).split('/')[0] === pattern.replace(/\/$/, '') || relative(context, file) === pattern),
     })
   }
