@@ -1,11 +1,11 @@
 // The command as a whole: help on every command, usage errors and an unreachable hub with the
 // exit codes that scripts rely on (README, CLI).
 import { describe, expect, it } from 'vitest'
-import { cli } from './run-cli.js'
+import { cli, SEVERAL_RUNS } from './run-cli.js'
 
 const COMMANDS = ['serve', 'migrate', 'send', 'listen', 'history', 'channels', 'agents', 'services', 'end', 'keys']
 
-describe('claw-chat-hub', () => {
+describe('claw-chat-hub', SEVERAL_RUNS, () => {
   it('lists every command and the exit codes in --help', async () => {
     const { code, stdout } = await cli(['--help'])
     expect(code).toBe(0)

@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
+/**
+ * For tests that run the command several times: each run is a process of its own, which on a
+ * busy machine takes seconds to start.
+ */
+export const SEVERAL_RUNS = { timeout: 180_000 }
+
 export interface CliRun {
   code: number | null
   stdout: string

@@ -49,9 +49,10 @@ export function registerListenCommand(program: Command): void {
         if (++printed === flags.count) finish()
       })
       client.on('connected', ({ reconnected }) => note(`${reconnected ? 'reconnected' : 'listening'} as ${agentId} on ${globals.hubUrl}`))
-      client.on('reconnecting', ({ delayMs }) => note(`connection lost; reconnecting in ${(delayMs / 1000).toFixed(1)} s`))
-      client.on('disconnected', ({ willReconnect, error }) => {
-        if (!willReconnect && error) finish(new CliError(`stopped listening: ${error.message}`, exitCodeOf(error.status ?? 0)))
+      client.on('reconnecting', ({ attempt, delayMs }) => note(`reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`))
+      client.on('disconnected', ({ code, reason, willReconnect, error }) => {
+        if (willReconnect) note(`connection lost (${code}${reason ? ` ${reason}` : ''})`)
+        else if (error) finish(new CliError(`stopped listening: ${error.message}`, exitCodeOf(error.status ?? 0)))
       })
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => finish())
 

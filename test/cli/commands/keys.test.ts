@@ -3,11 +3,11 @@
 // or revoked one stops working, and a listener on it is told so and exits 4.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../../helpers/hub.js'
-import { cli, spawnCli } from '../run-cli.js'
+import { cli, SEVERAL_RUNS, spawnCli } from '../run-cli.js'
 
 const ADMIN_TOKEN = 'operator-token-for-the-cli-tests'
 
-describe('keys, with HUB_ADMIN_TOKEN', () => {
+describe('keys, with HUB_ADMIN_TOKEN', SEVERAL_RUNS, () => {
   let hub: TestHub
   let env: Record<string, string>
   beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('keys, with HUB_ADMIN_TOKEN', () => {
   })
 })
 
-describe('keys, on a hub without an admin token', () => {
+describe('keys, on a hub without an admin token', SEVERAL_RUNS, () => {
   let hub: TestHub
   beforeAll(async () => (hub = await startHub()))
   afterAll(() => hub.close())

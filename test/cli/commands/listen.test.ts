@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../../helpers/database.js'
 import { startHub, type TestHub } from '../../helpers/hub.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../../helpers/process.js'
-import { cli, spawnCli } from '../run-cli.js'
+import { cli, SEVERAL_RUNS, spawnCli } from '../run-cli.js'
 
 let hub: TestHub
 let env: Record<string, string>
@@ -23,7 +23,7 @@ const send = async (from: string, args: string[], hubEnv = env) => {
   return JSON.parse(run.stdout) as Printed
 }
 
-describe('listen', () => {
+describe('listen', SEVERAL_RUNS, () => {
   it('prints what was sent while it was away, then what arrives, once each, as JSON lines', async () => {
     await send('teller', ['--to', 'hearer', 'before'])
     const listener = spawnCli(['--agent', 'hearer', 'listen', '--json', '--count', '3'], env)
@@ -69,7 +69,7 @@ describe('listen', () => {
       await listener.waitFor('cannot reach the hub', 'stderr')
 
       process = spawnHub(hubEnv)
-      await waitReady(process)
+      await waitReady(process, 90_000)
       await listener.waitFor('listening as patient', 'stderr')
       await send('caller', ['--to', 'patient', 'first'], url)
       await listener.waitFor('"first"')
@@ -77,7 +77,7 @@ describe('listen', () => {
       await process.stop()
       await listener.waitFor('reconnecting', 'stderr')
       process = spawnHub(hubEnv)
-      await waitReady(process)
+      await waitReady(process, 90_000)
       await send('caller', ['--to', 'patient', 'second'], url)
       await listener.waitFor('"second"')
       await listener.waitFor('reconnected as patient', 'stderr')

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../../helpers/hub.js'
 import { WsAgent } from '../../helpers/ws-agent.js'
-import { cli } from '../run-cli.js'
+import { cli, SEVERAL_RUNS } from '../run-cli.js'
 
 const MESSAGES = 505
 
@@ -27,14 +27,14 @@ beforeAll(async () => {
       body: JSON.stringify({ content: `message ${i}` }),
     })
   }
-})
+}, SEVERAL_RUNS.timeout)
 afterAll(() => hub.close())
 
 const json = <T>(stdout: string) => JSON.parse(stdout) as T
 type Seqs = { seq: number }[]
 const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
-describe('history', () => {
+describe('history', SEVERAL_RUNS, () => {
   it('prints the latest 50 messages, oldest first, one line each', async () => {
     const { code, stdout } = await cli(['history', channelId], env)
     expect(code).toBe(0)
@@ -63,7 +63,7 @@ describe('history', () => {
   })
 })
 
-describe('channels, agents and services', () => {
+describe('channels, agents and services', SEVERAL_RUNS, () => {
   it('lists channels as a table, or as JSON, filtered; an agent sees only its own', async () => {
     await cli(['--agent', 'walker', 'send', '--to', 'runner', 'on your marks'], env)
     const table = await cli(['channels', '--status', 'active'], env)
@@ -93,7 +93,7 @@ describe('channels, agents and services', () => {
   })
 })
 
-describe('end', () => {
+describe('end', SEVERAL_RUNS, () => {
   it('ends a channel once: again is a conflict (6), an unknown one not found (5)', async () => {
     const sent = json<{ channel_id: string }>((await cli(['--agent', 'quitter', 'send', '--to', 'stayer', 'bye', '--json'], env)).stdout)
     const ended = await cli(['end', sent.channel_id, '--reason', 'done', '--json'], { ...env, AGENT_ID: 'quitter' })

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../../helpers/hub.js'
 import { WsAgent } from '../../helpers/ws-agent.js'
-import { cli } from '../run-cli.js'
+import { cli, SEVERAL_RUNS } from '../run-cli.js'
 
 let hub: TestHub
 let env: Record<string, string>
@@ -18,7 +18,7 @@ const json = <T>(stdout: string) => JSON.parse(stdout) as T
 type Sent = { message_id: string; channel_id: string; seq: number; sender_id: string; content: string; metadata?: unknown }
 const channel = async (id: string) => (await fetch(`${hub.httpUrl}/channels/${id}`)).json() as Promise<Record<string, unknown>>
 
-describe('send', () => {
+describe('send', SEVERAL_RUNS, () => {
   it('sends to an agent on a direct channel the recipient provides, and reuses it', async () => {
     const first = await cli(['--agent', 'alice', 'send', '--to', 'bob', 'hello bob', '--json'], env)
     expect(first.code).toBe(0)

@@ -3,13 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../../helpers/database.js'
 import { freshPort } from '../../helpers/process.js'
-import { cli, spawnCli } from '../run-cli.js'
+import { cli, SEVERAL_RUNS, spawnCli } from '../run-cli.js'
 
 let database: TempDatabase
 beforeAll(async () => (database = await tempDatabase()))
 afterAll(() => database.remove())
 
-describe('migrate', () => {
+describe('migrate', SEVERAL_RUNS, () => {
   it('applies the migrations once, then finds the database up to date', async () => {
     const first = await cli(['migrate', '--json', '--database-url', database.url])
     expect(first.code, first.stderr).toBe(0)
@@ -30,12 +30,12 @@ describe('migrate', () => {
   })
 })
 
-describe('serve', () => {
+describe('serve', SEVERAL_RUNS, () => {
   it('runs the hub until SIGTERM, then exits 0', async () => {
     const port = freshPort()
     const hub = spawnCli(['serve', '--port', port, '--host', '127.0.0.1', '--database-url', database.url])
     let ready = 0
-    for (let attempt = 0; attempt < 200 && ready !== 200 && hub.child.exitCode === null; attempt++) {
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && ready !== 200 && hub.child.exitCode === null; ) {
       ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)
       if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
     }
