@@ -39,8 +39,9 @@ export async function buildApp(config: Config): Promise<App> {
 
   await app.register(errorsPlugin)
   await app.register(validationPlugin)
-  await app.register(metricsPlugin)
+  // Before every route, so that the OpenAPI document lists them all (/metrics included).
   await app.register(swaggerPlugin)
+  await app.register(metricsPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
   await app.register(securityPlugin, {
     corsOrigins: listOf(config.CORS_ORIGINS),

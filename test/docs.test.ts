@@ -24,6 +24,7 @@ const ROUTES = [
   'DELETE /agents/{id}/key',
   'GET /healthz',
   'GET /readyz',
+  'GET /metrics',
   'GET /asyncapi.json',
 ]
 
