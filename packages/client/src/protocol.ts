@@ -45,6 +45,9 @@ export interface RegisterServiceFrame {
    * Service identifier: 1–128 characters of [A-Za-z0-9._:-].
    */
   service_id: string
+  /**
+   * What the service does, for consumers choosing one.
+   */
   description?: string
 }
 /**
@@ -69,7 +72,7 @@ export interface ChatAcceptFrame {
   type: 'chat_accept'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id?: string
   /**
@@ -84,13 +87,16 @@ export interface ChatRejectFrame {
   type: 'chat_reject'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id?: string
   /**
    * Agent identifier: 1–128 characters of [A-Za-z0-9._:-].
    */
   consumer_id?: string
+  /**
+   * Why, in a few words; shown to the other agent.
+   */
   reason?: string
 }
 /**
@@ -100,7 +106,7 @@ export interface ChatMessageFrame {
   type: 'chat_message'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id?: string
   /**
@@ -134,9 +140,12 @@ export interface ChatEndFrame {
   type: 'chat_end'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
+  /**
+   * Why, in a few words; shown to the other agent.
+   */
   reason?: string
 }
 /**
@@ -146,7 +155,7 @@ export interface ChatHistoryFrame {
   type: 'chat_history'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id?: string
   /**
@@ -181,7 +190,7 @@ export interface ResumeFrame {
 }
 export interface ResumeCursor {
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -253,7 +262,7 @@ export interface ChatRequestedFrame {
   type: 'chat_request'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -268,6 +277,9 @@ export interface ChatRequestedFrame {
    * Service identifier: 1–128 characters of [A-Za-z0-9._:-].
    */
   service_id: string
+  /**
+   * The consumer's opening words, if it sent any.
+   */
   message?: string
   /**
    * ISO 8601, UTC.
@@ -281,7 +293,7 @@ export interface ChatAcceptedFrame {
   type: 'chat_accept'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -302,7 +314,7 @@ export interface ChatAcceptedFrame {
   end_reason: string | null
   ended_by: string | null
   /**
-   * Per-channel sequence number; the first message has seq 1.
+   * Seq of its latest message; 0 before the first.
    */
   last_seq: number
 }
@@ -313,7 +325,7 @@ export interface ChatRejectedFrame {
   type: 'chat_reject'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -334,9 +346,12 @@ export interface ChatRejectedFrame {
   end_reason: string | null
   ended_by: string | null
   /**
-   * Per-channel sequence number; the first message has seq 1.
+   * Seq of its latest message; 0 before the first.
    */
   last_seq: number
+  /**
+   * The provider's reason, if it gave one.
+   */
   reason?: string
 }
 /**
@@ -346,17 +361,20 @@ export interface ChatMessageDeliveryFrame {
   type: 'chat_message'
   request_id?: RequestId
   /**
-   * 'msg_' + a sortable unique id.
+   * 'msg_' + a sortable unique id (ULID).
    */
   message_id: string
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
    * Agent identifier: 1–128 characters of [A-Za-z0-9._:-].
    */
   sender_id: string
+  /**
+   * Message text.
+   */
   content: string
   metadata?: Metadata
   /**
@@ -364,7 +382,7 @@ export interface ChatMessageDeliveryFrame {
    */
   seq: number
   /**
-   * ISO 8601, UTC.
+   * When the hub stored it (ISO 8601, UTC).
    */
   timestamp: string
   /**
@@ -379,11 +397,11 @@ export interface AckFrame {
   type: 'ack'
   request_id?: RequestId
   /**
-   * 'msg_' + a sortable unique id.
+   * 'msg_' + a sortable unique id (ULID).
    */
   message_id: string
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -410,10 +428,16 @@ export interface ChatEndedFrame {
   type: 'chat_end'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
+  /**
+   * The agent that ended the channel, or "admin".
+   */
   ended_by: string
+  /**
+   * The reason given, if any.
+   */
   reason?: string
   /**
    * ISO 8601, UTC.
@@ -427,7 +451,7 @@ export interface HistoryFrame {
   type: 'chat_history'
   request_id?: RequestId
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -439,19 +463,25 @@ export interface HistoryFrame {
    */
   has_more: boolean
 }
+/**
+ * A stored message.
+ */
 export interface Message {
   /**
-   * 'msg_' + a sortable unique id.
+   * 'msg_' + a sortable unique id (ULID).
    */
   message_id: string
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
    * Agent identifier: 1–128 characters of [A-Za-z0-9._:-].
    */
   sender_id: string
+  /**
+   * Message text.
+   */
   content: string
   metadata?: Metadata
   /**
@@ -459,7 +489,7 @@ export interface Message {
    */
   seq: number
   /**
-   * ISO 8601, UTC.
+   * When the hub stored it (ISO 8601, UTC).
    */
   timestamp: string
   /**
@@ -495,9 +525,18 @@ export interface PongReplyFrame {
 export interface ErrorFrame {
   type: 'error'
   request_id?: RequestId
+  /**
+   * Stable UPPER_SNAKE code to branch on (see Error codes).
+   */
   code: string
+  /**
+   * What went wrong, for people.
+   */
   message: string
 }
+/**
+ * An agent the hub knows, with its presence on every hub instance.
+ */
 export interface Agent {
   /**
    * Agent identifier: 1–128 characters of [A-Za-z0-9._:-].
@@ -518,6 +557,9 @@ export interface Agent {
    */
   connections: number
 }
+/**
+ * A service, bound to the provider that registered it.
+ */
 export interface Service {
   /**
    * Service identifier: 1–128 characters of [A-Za-z0-9._:-].
@@ -533,9 +575,12 @@ export interface Service {
    */
   created_at: string
 }
+/**
+ * A conversation between one provider and one consumer.
+ */
 export interface Channel {
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
@@ -556,13 +601,16 @@ export interface Channel {
   end_reason: string | null
   ended_by: string | null
   /**
-   * Per-channel sequence number; the first message has seq 1.
+   * Seq of its latest message; 0 before the first.
    */
   last_seq: number
 }
+/**
+ * A page of a channel's messages.
+ */
 export interface HistoryPage {
   /**
-   * 'ch_' + a sortable unique id.
+   * 'ch_' + a sortable unique id (ULID).
    */
   channel_id: string
   /**
