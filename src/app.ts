@@ -6,6 +6,7 @@ import { listOf, type Config } from './config.js'
 import { authPlugin } from './auth/plugin.js'
 import { serializeRequest } from './auth/redact.js'
 import { hubPlugin } from './hub/plugin.js'
+import { wsAtRoot } from './hub/ws-route.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { securityPlugin } from './plugins/security.js'
@@ -32,6 +33,7 @@ export async function buildApp(config: Config): Promise<App> {
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
     requestIdHeader: 'x-request-id',
+    rewriteUrl: wsAtRoot,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
 

@@ -1,10 +1,12 @@
-// GET /ws: identifies the agent at upgrade (refusing with an HTTP error, not a closed socket),
-// checks the page's Origin and the agent's connection count, then greets it, replays what it
-// missed and serves its frames.
+// GET /ws (also reached at `/`, see wsAtRoot): identifies the agent at upgrade (refusing with an
+// HTTP error, not a closed socket), checks the page's Origin and the agent's connection count,
+// then greets it, replays what it missed and serves its frames.
+import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { bearerOf } from '../auth/plugin.js'
+import { agentIdHeaderOf, bearerOf } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
 import { Connection } from './connection.js'
@@ -16,7 +18,7 @@ import { backfillFrom, replayBacklog } from './replay.js'
 export const PROTOCOL_VERSION = 1
 
 const WsQuery = Type.Object({
-  agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
+  agent_id: Type.Optional(Type.String({ description: 'The connecting agent (or the X-Agent-Id header).' })),
   api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
   resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
 })
@@ -47,9 +49,9 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
-        const agentId = request.query.agent_id
+        const agentId = agentIdOf(request.query.agent_id, request)
         if (agentId === undefined || agentId === '') {
-          throw new Errors.Unauthorized('The agent_id query parameter names the connecting agent')
+          throw new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent')
         }
         if (!Value.Check(AgentId, agentId)) {
           throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
@@ -62,7 +64,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       },
     },
     (socket, request) => {
-      const agentId = request.query.agent_id as string
+      const agentId = agentIdOf(request.query.agent_id, request) as string
       const resume = request.query.resume === '1' || request.query.resume === 'true'
       const connection = new Connection(
         agentId,
@@ -112,4 +114,22 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       }
     },
   )
+}
+
+/**
+ * Fastify's rewriteUrl: a WebSocket upgrade to `/` (agents are given `ws://host:8765`) is one to
+ * /ws. Every other request keeps its URL, so a plain HTTP GET / keeps its usual answer.
+ */
+export function wsAtRoot(request: IncomingMessage): string {
+  const url = request.url ?? '/'
+  const root = url === '/' || url.startsWith('/?')
+  return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(1)}` : url
+}
+
+/** The agent an upgrade names: `agent_id`, or the X-Agent-Id header (they must agree when both are given). */
+function agentIdOf(query: string | undefined, request: FastifyRequest): string | undefined {
+  const header = agentIdHeaderOf(request)
+  if (query === undefined || query === '') return header
+  if (header !== undefined && header !== query) throw new Errors.BadRequest('agent_id and X-Agent-Id name different agents')
+  return query
 }
