@@ -9,6 +9,8 @@ import inspect
 import logging
 from typing import Any, Callable, Dict, List, Set
 
+from .errors import ChatError, ClientErrorCode
+
 log = logging.getLogger("claw_chat_hub")
 
 #: Receives the event's dict; may return an awaitable, which then runs as a task.
@@ -40,7 +42,8 @@ class Emitter:
 
     def on(self, event: str, handler: Handler) -> Handler:
         if event not in EVENTS:
-            raise ValueError(f"unknown event {event!r}; events are {', '.join(sorted(EVENTS))}")
+            message = f"unknown event {event!r}; events are {', '.join(sorted(EVENTS))}"
+            raise ChatError(ClientErrorCode.INVALID_ARGUMENT, message)
         self._handlers.setdefault(event, []).append(handler)
         return handler
 

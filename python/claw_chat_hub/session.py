@@ -64,7 +64,10 @@ class ChatSession:
         self._emitter = Emitter()
         self._inbox = Inbox(agent_id)
         self._pending = PendingRequests(self._write, max_in_flight=max_in_flight, refusal_backoff=Backoff())
-        backoff = None if reconnect is False else Backoff(BackoffOptions() if reconnect is True else reconnect)
+        try:
+            backoff = None if reconnect is False else Backoff(BackoffOptions() if reconnect is True else reconnect)
+        except ValueError as error:
+            raise ChatError(ClientErrorCode.INVALID_ARGUMENT, str(error)) from error
         options = SocketOptions(socket_url(hub_url, agent_id), connect_timeout, heartbeat or None)
         self._connection = Connection(options, backoff, _Events(self), self._credential, token_provider is not None)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, List
 
 import pytest
 
-from claw_chat_hub import ChatClient, ChatError, ClientErrorCode, ErrorCode
+from claw_chat_hub import BackoffOptions, ChatClient, ChatError, ClientErrorCode, ErrorCode
 from clients import Clients
 from hubs import HubProcess, free_port
 from support import unique
@@ -134,8 +134,12 @@ async def test_client_side_codes(clients: Clients, hub: HubProcess) -> None:
     with pytest.raises(ChatError) as caught:
         ChatClient(hub_url="ftp://example.com", agent_id="x")
     assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT
+    for bad in ({"agent_id": ""}, {"max_in_flight": 0}, {"reconnect": BackoffOptions(base_delay=0)}):
+        with pytest.raises(ChatError) as caught:
+            ChatClient(**{"hub_url": hub.ws_url, "agent_id": "x", **bad})  # type: ignore[arg-type]
+        assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT, bad
     with pytest.raises(ChatError) as caught:
-        ChatClient(hub_url=hub.ws_url, agent_id="")
+        client.on("chat_started", print)
     assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT
     await client.disconnect()
     assert await code_of(client.send_message(target_agent="x", content="x")) == ClientErrorCode.NOT_CONNECTED
@@ -156,3 +160,28 @@ async def test_nothing_listening_is_connect_failed() -> None:
     client = ChatClient(hub_url=f"ws://127.0.0.1:{free_port()}", agent_id="nobody-home")
     assert await code_of(client.connect()) == ClientErrorCode.CONNECT_FAILED
     assert client.state == "idle"
+
+
+async def test_a_server_that_never_answers_is_connect_failed_after_connect_timeout() -> None:
+    accepted: List[asyncio.StreamWriter] = []
+    server = await asyncio.start_server(lambda _reader, writer: accepted.append(writer), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = ChatClient(hub_url=f"ws://127.0.0.1:{port}", agent_id="patient", connect_timeout=0.3)
+        assert await code_of(client.connect()) == ClientErrorCode.CONNECT_FAILED
+        assert accepted, "the TCP connection was made; the upgrade was never answered"
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_call_without_a_reply_times_out(clients: Clients) -> None:
+    provider = await clients.connected("undecided")
+    service_id = unique("svc")
+    await provider.register_service(service_id=service_id)
+    consumer = await clients.connected("consumer")
+    assert await code_of(consumer.request_chat(service_id=service_id, timeout=0.2)) == ClientErrorCode.TIMEOUT
+    # The request is forgotten here (the hub still holds it for the provider); the session goes on.
+    assert (await consumer.register_service(service_id=unique("svc")))["provider_id"] == consumer.agent_id
