@@ -53,13 +53,16 @@ class ChatClient(ChatSession):
         self._inbox.end_streams()
         await closing
         if was_active:
-            self._emitter.emit("disconnected", {"code": 1000, "reason": "client disconnect", "will_reconnect": False, "error": None})
+            event = {"code": 1000, "reason": "client disconnect", "will_reconnect": False, "error": None}
+            self._emitter.emit("disconnected", event)
 
     async def __aenter__(self) -> ChatClient:
         await self.connect()
         return self
 
-    async def __aexit__(self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]) -> None:
+    async def __aexit__(
+        self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]
+    ) -> None:
         await self.disconnect()
 
     async def send_message(
@@ -91,7 +94,9 @@ class ChatClient(ChatSession):
         ack: Ack = await self._request(frame, [FrameType.ACK], "resend", timeout, windowed=True)
         return ack
 
-    async def request_chat(self, service_id: str, message: Optional[str] = None, *, timeout: Optional[float] = None) -> RequestChatResult:
+    async def request_chat(
+        self, service_id: str, message: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> RequestChatResult:
         """Asks a service's provider for a channel; returns its decision:
         ``{"status": "accepted", "channel_id": …}`` or ``{"status": "rejected", "channel_id": …, "reason": …}``."""
         if timeout is None and self._request_timeout is not None:
@@ -103,10 +108,13 @@ class ChatClient(ChatSession):
             return {"status": "rejected", "channel_id": channel["channel_id"], "reason": channel.get("reason")}
         return {"status": "accepted", "channel_id": channel["channel_id"]}
 
-    async def accept_chat(self, consumer_id: Optional[str] = None, *, channel_id: Optional[str] = None, timeout: Optional[float] = None) -> Channel:
+    async def accept_chat(
+        self, consumer_id: Optional[str] = None, *, channel_id: Optional[str] = None, timeout: Optional[float] = None
+    ) -> Channel:
         """Provider: accepts a pending request, named by the consumer that sent it or by its channel."""
         _one_target("accept_chat", consumer_id, channel_id)
-        channel: Channel = await self._request(protocol.chat_accept(channel_id, consumer_id), [FrameType.CHAT_ACCEPT], "fail", timeout)
+        frame = protocol.chat_accept(channel_id, consumer_id)
+        channel: Channel = await self._request(frame, [FrameType.CHAT_ACCEPT], "fail", timeout)
         return channel
 
     async def reject_chat(
@@ -123,9 +131,12 @@ class ChatClient(ChatSession):
         rejection: ChatRejection = await self._request(frame, [FrameType.CHAT_REJECT], "fail", timeout)
         return rejection
 
-    async def end_chat(self, channel_id: str, reason: Optional[str] = None, *, timeout: Optional[float] = None) -> ChatEnded:
+    async def end_chat(
+        self, channel_id: str, reason: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> ChatEnded:
         """Ends a channel; both sides get ``chat_end``. Returns this side's copy."""
-        ended: ChatEnded = await self._request(protocol.chat_end(channel_id, reason), [FrameType.CHAT_END], "fail", timeout)
+        frame = protocol.chat_end(channel_id, reason)
+        ended: ChatEnded = await self._request(frame, [FrameType.CHAT_END], "fail", timeout)
         return ended
 
     async def get_history(
@@ -140,7 +151,9 @@ class ChatClient(ChatSession):
     ) -> List[Message]:
         """A channel's messages (or those of this agent's latest channel for ``service_id``), oldest
         first: the latest ``limit`` of them, or the page before/after a seq."""
-        page = await self.get_history_page(channel_id, service_id, limit, before_seq=before_seq, after_seq=after_seq, timeout=timeout)
+        page = await self.get_history_page(
+            channel_id, service_id, limit, before_seq=before_seq, after_seq=after_seq, timeout=timeout
+        )
         return page["messages"]
 
     async def get_history_page(
@@ -156,11 +169,15 @@ class ChatClient(ChatSession):
         """Like get_history, with ``has_more``: whether more lies beyond the page in the direction read."""
         if channel_id is None and service_id is None:
             raise ChatError(ClientErrorCode.INVALID_ARGUMENT, "get_history needs channel_id or service_id")
-        frame = protocol.chat_history(channel_id=channel_id, service_id=service_id, limit=limit, before_seq=before_seq, after_seq=after_seq)
+        frame = protocol.chat_history(
+            channel_id=channel_id, service_id=service_id, limit=limit, before_seq=before_seq, after_seq=after_seq
+        )
         page: HistoryPage = await self._request(frame, [FrameType.CHAT_HISTORY], "resend", timeout)
         return page
 
-    async def register_service(self, service_id: str, description: Optional[str] = None, *, timeout: Optional[float] = None) -> Service:
+    async def register_service(
+        self, service_id: str, description: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> Service:
         """Provider: binds a service to this agent, so requests for it arrive here."""
         frame = protocol.register_service(service_id, description)
         service: Service = await self._request(frame, [FrameType.REGISTER_SERVICE], "resend", timeout)

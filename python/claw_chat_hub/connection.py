@@ -144,11 +144,11 @@ class Connection:
         self._live = None
         if self._state == "closed":
             return
-        if self._backoff is None:
-            self._stop(code, reason, ChatError(ClientErrorCode.CONNECTION_LOST, f"connection lost: {code} {reason}"))
-        elif code == protocol.CloseCode.UNAUTHORIZED and not self._refreshes:
+        if code == protocol.CloseCode.UNAUTHORIZED and not (self._refreshes and self._backoff is not None):
             message = f"the hub closed the connection ({code} {reason}): the credential is no longer valid"
             self._stop(code, reason, ChatError(protocol.ErrorCode.UNAUTHORIZED, message))
+        elif self._backoff is None:
+            self._stop(code, reason, ChatError(ClientErrorCode.CONNECTION_LOST, f"connection lost: {code} {reason}"))
         else:
             self._state = "reconnecting"
             self._events.lost(code, reason, True, None)
@@ -157,7 +157,8 @@ class Connection:
     async def _reconnect(self, backoff: Backoff, code: int, reason: str) -> None:
         while self._state == "reconnecting":
             if not backoff.can_retry:
-                error = ChatError(ClientErrorCode.CONNECTION_LOST, f"gave up reconnecting after {backoff.attempts} attempts")
+                message = f"gave up reconnecting after {backoff.attempts} attempts"
+                error = ChatError(ClientErrorCode.CONNECTION_LOST, message)
                 return self._stop(code, reason, error)
             delay = backoff.next()
             self._events.reconnecting(backoff.attempts, delay)

@@ -51,7 +51,8 @@ async def open_socket(
             refusal = cast(ErrorPayload, welcome)
             raise ChatError(refusal["code"], refusal["message"])
         if welcome.get(protocol.TYPE) != protocol.FrameType.WELCOME:
-            raise ChatError(ClientErrorCode.CONNECT_FAILED, f"the hub's first frame was {welcome.get(protocol.TYPE)!r}, not welcome")
+            message = f"the hub's first frame was {welcome.get(protocol.TYPE)!r}, not welcome"
+            raise ChatError(ClientErrorCode.CONNECT_FAILED, message)
         hello = cast(Welcome, welcome)
         await socket.send(json.dumps(protocol.resume(on_welcome(hello))))
         while True:
@@ -66,7 +67,8 @@ async def open_socket(
     except ConnectionClosed as closed:
         code, reason = closed_with(closed)
         abort(socket)
-        raise ChatError(ClientErrorCode.CONNECT_FAILED, f"socket closed before the resume reply ({code} {reason})") from closed
+        message = f"socket closed before the resume reply ({code} {reason})"
+        raise ChatError(ClientErrorCode.CONNECT_FAILED, message) from closed
     except BaseException:
         abort(socket)
         raise
@@ -85,13 +87,15 @@ def parse_frame(data: Any) -> Optional[Frame]:
 
 def refusal_error(refused: Refused) -> ChatError:
     """The hub answers a refused upgrade with ``{"error": {"code", "message"}}``: keep its code."""
-    code, message = _STATUS_CODES.get(refused.status, ClientErrorCode.CONNECT_FAILED), refused.body.decode("utf-8", "replace")
+    code = _STATUS_CODES.get(refused.status, ClientErrorCode.CONNECT_FAILED)
+    message = refused.body.decode("utf-8", "replace")
     try:
         error = json.loads(refused.body)["error"]
         code, message = str(error["code"]), str(error["message"])
     except (ValueError, KeyError, TypeError):
         pass
-    return ChatError(code, f"the hub refused the connection ({refused.status}): {message}".rstrip(": "), status=refused.status)
+    text = f"the hub refused the connection ({refused.status}): {message}".rstrip(": ")
+    return ChatError(code, text, status=refused.status)
 
 
 #: Codes for a refusal without a readable body.
@@ -109,7 +113,8 @@ async def _next(socket: Socket, timeout: float, waiting_for: str) -> Frame:
         try:
             data = await asyncio.wait_for(socket.recv(), timeout)
         except asyncio.TimeoutError as error:
-            raise ChatError(ClientErrorCode.CONNECT_FAILED, f"no {waiting_for} from the hub within {timeout:g} s") from error
+            message = f"no {waiting_for} from the hub within {timeout:g} s"
+            raise ChatError(ClientErrorCode.CONNECT_FAILED, message) from error
         frame = parse_frame(data)
         if frame is not None:
             return frame

@@ -72,20 +72,27 @@ class PendingRequests:
         return self._in_flight
 
     def request(
-        self, frame: Frame, replies: FrozenSet[str], retry: RetryPolicy, timeout: Optional[float], windowed: bool = False
+        self,
+        frame: Frame,
+        replies: FrozenSet[str],
+        retry: RetryPolicy,
+        timeout: Optional[float],
+        windowed: bool = False,
     ) -> "asyncio.Future[Frame]":
         self._counter += 1
         request_id = f"c{self._counter}"
         try:
             data = json.dumps({**frame, protocol.REQUEST_ID: request_id}, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as error:
-            raise ChatError(ClientErrorCode.INVALID_ARGUMENT, f"{frame[protocol.TYPE]} cannot be sent as JSON: {error}") from error
+            message = f"{frame[protocol.TYPE]} cannot be sent as JSON: {error}"
+            raise ChatError(ClientErrorCode.INVALID_ARGUMENT, message) from error
         size = len(data.encode("utf-8"))
         if self.max_frame_bytes is not None and size > self.max_frame_bytes:
-            message = f"a {frame[protocol.TYPE]} frame of {size} bytes exceeds the hub's limit of {self.max_frame_bytes}"
+            message = f"a {frame[protocol.TYPE]} frame of {size} bytes exceeds the hub's {self.max_frame_bytes}"
             raise ChatError(protocol.ErrorCode.FRAME_TOO_LARGE, message)
         loop = asyncio.get_running_loop()
-        entry = _Entry(self._counter, request_id, frame[protocol.TYPE], data, replies, retry, windowed, loop.create_future())
+        future: "asyncio.Future[Frame]" = loop.create_future()
+        entry = _Entry(self._counter, request_id, frame[protocol.TYPE], data, replies, retry, windowed, future)
         if timeout is not None and timeout > 0:
             entry.timer = loop.call_later(timeout, self._time_out, entry, timeout)
         # A caller that stops waiting (cancellation) takes its request out of the queue.
@@ -131,7 +138,8 @@ class PendingRequests:
             if entry.retry == "resend":
                 self._unwrite(entry)
             else:
-                self._fail(entry, ChatError(ClientErrorCode.CONNECTION_LOST, f"connection lost after {entry.frame_type} was sent; the hub may or may not have applied it"))
+                message = f"connection lost after {entry.frame_type} was sent; the hub may or may not have applied it"
+                self._fail(entry, ChatError(ClientErrorCode.CONNECTION_LOST, message))
 
     def connection_opened(self, max_frame_bytes: int) -> None:
         """A socket is open: a fresh pace (its limits are its own), and everything waiting goes out."""

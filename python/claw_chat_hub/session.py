@@ -154,7 +154,8 @@ class ChatSession:
             why = error or ChatError(ClientErrorCode.CONNECTION_LOST, f"connection lost: {code} {reason}")
             self._pending.fail_all(why)
             self._inbox.end_streams(why)
-        self._emitter.emit("disconnected", {"code": code, "reason": reason, "will_reconnect": will_reconnect, "error": error})
+        event = {"code": code, "reason": reason, "will_reconnect": will_reconnect, "error": error}
+        self._emitter.emit("disconnected", event)
 
 
 class _Events:

@@ -45,7 +45,9 @@ class Backend:
         self._headers_keyword = headers_keyword
         self._options = options
 
-    async def connect(self, url: str, headers: Dict[str, str], *, open_timeout: float, heartbeat: Optional[float]) -> Socket:
+    async def connect(
+        self, url: str, headers: Dict[str, str], *, open_timeout: float, heartbeat: Optional[float]
+    ) -> Socket:
         """Opens a socket; a refused upgrade raises :class:`Refused`, other failures pass through."""
         options: Dict[str, Any] = {
             self._headers_keyword: headers,

@@ -43,7 +43,7 @@ async def main() -> None:
         await chat.accept_chat(channel_id=request["channel_id"])
 
     chat.on("chat_end", lambda ended: print(f"chat {ended['channel_id']} ended by {ended['ended_by']}", flush=True))
-    chat.on("reconnecting", lambda event: print(f"connection lost; retry {event['attempt']} in {event['delay']:.2f} s", flush=True))
+    chat.on("reconnecting", lambda event: print(f"connection lost; retry {event['attempt']}", flush=True))
 
     async def answer(message: Message) -> None:
         print(f"{message['sender_id']}: {message['content']}", flush=True)
