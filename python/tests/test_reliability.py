@@ -52,6 +52,34 @@ async def resume_after_restart(hub: HubProcess) -> None:
         await clients.close()
 
 
+async def test_a_graceful_restart_mid_stream_stores_every_message_once(own_hub: Callable[..., HubProcess]) -> None:
+    """SIGTERM: the hub refuses new frames (UNAVAILABLE), acks what it accepted and closes with 1001;
+    the client sends the rest to the restarted hub."""
+    hub = own_hub()
+    clients = Clients(hub.ws_url)
+    try:
+        _provider, consumer, channel_id = await clients.pair(reconnect=FAST_RECONNECT, request_timeout=120.0)
+        closes: List[int] = []
+        consumer.on("disconnected", lambda event: closes.append(event["code"]))
+        acks: List[Any] = []
+
+        async def send(n: int) -> None:
+            acks.append(await consumer.send_message(channel_id=channel_id, content=f"m{n}", client_msg_id=f"m{n}"))
+
+        sending = asyncio.ensure_future(asyncio.gather(*(send(n) for n in range(300))))
+        await wait_until(lambda: len(acks) >= 50)
+        await asyncio.to_thread(hub.stop)
+        await hub.start_async()
+        await sending
+        assert closes[0] == 1001
+        stored = stored_messages(hub, channel_id)
+        assert [m["seq"] for m in stored] == list(range(1, 301))
+        assert sorted(m["client_msg_id"] for m in stored) == sorted(f"m{n}" for n in range(300))
+        assert sorted(a["seq"] for a in acks) == list(range(1, 301))
+    finally:
+        await clients.close()
+
+
 async def test_a_cut_socket_resumes_exactly_what_it_missed(clients: Clients) -> None:
     provider, consumer, channel_id = await clients.pair(reconnect=FAST_RECONNECT)
     received: List[Message] = []
