@@ -134,10 +134,15 @@ async def test_client_side_codes(clients: Clients, hub: HubProcess) -> None:
     with pytest.raises(ChatError) as caught:
         ChatClient(hub_url="ftp://example.com", agent_id="x")
     assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT
-    for bad in ({"agent_id": ""}, {"max_in_flight": 0}, {"reconnect": BackoffOptions(base_delay=0)}):
+    mistakes: List[Callable[[], Any]] = [
+        lambda: ChatClient(hub_url=hub.ws_url, agent_id=""),
+        lambda: ChatClient(hub_url=hub.ws_url, agent_id="x", max_in_flight=0),
+        lambda: ChatClient(hub_url=hub.ws_url, agent_id="x", reconnect=BackoffOptions(base_delay=0)),
+    ]
+    for mistake in mistakes:
         with pytest.raises(ChatError) as caught:
-            ChatClient(**{"hub_url": hub.ws_url, "agent_id": "x", **bad})  # type: ignore[arg-type]
-        assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT, bad
+            mistake()
+        assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT
     with pytest.raises(ChatError) as caught:
         client.on("chat_started", print)
     assert caught.value.code == ClientErrorCode.INVALID_ARGUMENT
