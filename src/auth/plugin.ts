@@ -1,5 +1,5 @@
 // Authentication as a Fastify plugin: every REST request (but health, metrics and the API
-// document) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
+// documents) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
 // the same Authenticator.
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs)(\/|$)/
+const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json)(\/|$)/
 
 /** The bearer token of a request, if it has one. */
 export function bearerOf(request: FastifyRequest): string | undefined {

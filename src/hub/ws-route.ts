@@ -8,7 +8,9 @@ import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { agentIdHeaderOf, bearerOf } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
+import { EXAMPLE } from '../protocol/examples.js'
 import { AgentId } from '../protocol/shapes.js'
+import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
@@ -17,11 +19,50 @@ import { backfillFrom, replayBacklog } from './replay.js'
 
 export const PROTOCOL_VERSION = 1
 
+// The upgrade request, as the AsyncAPI document shows it. agent_id is checked in preValidation,
+// so that a missing one is answered 401 and a malformed one 400 with a message of its own.
 const WsQuery = Type.Object({
-  agent_id: Type.Optional(Type.String({ description: 'The connecting agent (or the X-Agent-Id header).' })),
+  agent_id: Type.Optional(
+    Type.String({
+      description: 'The connecting agent (required here or as X-Agent-Id): 1–128 characters of [A-Za-z0-9._:-].',
+      examples: [EXAMPLE.consumer],
+    }),
+  ),
   api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
-  resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
+  resume: Type.Optional(
+    Type.String({ description: '1 (or true): the first frame will be `resume`; replay waits for it.', examples: ['1'] }),
+  ),
 })
+const WsHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ description: 'Bearer <API key> of the agent.' })),
+  'x-agent-id': Type.Optional(
+    Type.String({ description: 'The connecting agent, for clients that set headers; must agree with agent_id when both are given.' }),
+  ),
+  origin: Type.Optional(
+    Type.String({ description: 'Set by browsers: a page may connect only from an origin listed in WS_ALLOWED_ORIGINS.' }),
+  ),
+})
+const refusals = {
+  400: refusal(
+    'agent_id is not 1–128 characters of [A-Za-z0-9._:-], or X-Agent-Id names another agent.',
+    new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]'),
+  ),
+  401: refusal(
+    'No agent_id, or a missing, wrong or revoked API key.',
+    new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent'),
+    new Errors.Unauthorized(`Missing or wrong API key for ${EXAMPLE.consumer}`),
+  ),
+  403: refusal("The page's Origin is not one of WS_ALLOWED_ORIGINS.", new Errors.OriginNotAllowed('https://elsewhere.example')),
+  429: refusal(
+    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
+    new Errors.TooManyConnections(EXAMPLE.consumer, 16),
+    new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
+  ),
+  503: refusal(
+    'The hub is shutting down: connect to another instance, or again shortly.',
+    new Errors.Unavailable('The hub is shutting down; connect again shortly'),
+  ),
+}
 
 export interface WsRouteOptions {
   maxFrameBytes: number
@@ -45,7 +86,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
     '/ws',
     {
       websocket: true,
-      schema: { hide: true, querystring: WsQuery },
+      schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
@@ -116,14 +157,17 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
   )
 }
 
+/** The endpoint's second address, the bare host agents are given (see wsAtRoot). */
+export const WS_ROOT = '/'
+
 /**
  * Fastify's rewriteUrl: a WebSocket upgrade to `/` (agents are given `ws://host:8765`) is one to
  * /ws. Every other request keeps its URL, so a plain HTTP GET / keeps its usual answer.
  */
 export function wsAtRoot(request: IncomingMessage): string {
-  const url = request.url ?? '/'
-  const root = url === '/' || url.startsWith('/?')
-  return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(1)}` : url
+  const url = request.url ?? WS_ROOT
+  const root = url === WS_ROOT || url.startsWith(`${WS_ROOT}?`)
+  return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(WS_ROOT.length)}` : url
 }
 
 /** The agent an upgrade names: `agent_id`, or the X-Agent-Id header (they must agree when both are given). */
