@@ -64,6 +64,11 @@ describe('the endpoint at /', () => {
     expect(await refused(hub.wsUrl)).toEqual({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: expect.any(String) } } })
   })
 
+  it('is listed as a second address of the endpoint in the AsyncAPI document', async () => {
+    const document = (await (await fetch(`${hub.httpUrl}/asyncapi.json`)).json()) as { channels: Record<string, { description: string }> }
+    expect(Object.values(document.channels).some((channel) => channel.description.includes('Also reachable at `/`'))).toBe(true)
+  })
+
   it('keeps the 404 of a plain HTTP GET /', async () => {
     const response = await fetch(`${hub.httpUrl}/`)
     expect(response.status).toBe(404)
