@@ -6,7 +6,7 @@ import { listOf, type Config } from './config.js'
 import { authPlugin } from './auth/plugin.js'
 import { serializeRequest } from './auth/redact.js'
 import { hubPlugin } from './hub/plugin.js'
-import { PROTOCOL_VERSION } from './hub/ws-route.js'
+import { PROTOCOL_VERSION, WS_ROOT, wsAtRoot } from './hub/ws-route.js'
 import { asyncapiPlugin } from './plugins/asyncapi.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -34,6 +34,7 @@ export async function buildApp(config: Config): Promise<App> {
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
     requestIdHeader: 'x-request-id',
+    rewriteUrl: wsAtRoot,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
 
@@ -48,7 +49,7 @@ export async function buildApp(config: Config): Promise<App> {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   })
   // Before the hub: it documents the WebSocket routes as they are registered.
-  await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION })
+  await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION, aliases: [WS_ROOT] })
   await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
   await app.register(authPlugin)
   await app.register(hubPlugin, {

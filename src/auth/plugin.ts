@@ -27,6 +27,12 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
 }
 
+/** The X-Agent-Id header of a request (its first value, if repeated). */
+export function agentIdHeaderOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-agent-id']
+  return Array.isArray(header) ? header[0] : header
+}
+
 export const authPlugin = fp(
   async (app) => {
     const auth = new Authenticator(app.store, app.config)
@@ -41,8 +47,7 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url
       if (route === undefined || PUBLIC.test(route)) return
-      const header = request.headers['x-agent-id']
-      const agentId = Array.isArray(header) ? header[0] : header
+      const agentId = agentIdHeaderOf(request)
       if (agentId !== undefined && !Value.Check(AgentId, agentId)) {
         throw new Errors.BadRequest('X-Agent-Id must be 1–128 characters of [A-Za-z0-9._:-]')
       }

@@ -20,6 +20,8 @@ declare module 'fastify' {
 export interface AsyncApiPluginOptions {
   /** The protocol version `welcome` announces. */
   protocolVersion: number
+  /** Paths rewritten to the WebSocket route before routing (no route of their own), e.g. `/`. */
+  aliases?: string[]
 }
 
 const isWebSocket = (route: RouteOptions & { websocket?: boolean; wsHandler?: unknown }) =>
@@ -38,7 +40,13 @@ export const asyncapiPlugin = fp<AsyncApiPluginOptions>(
     let document: { value: Record<string, unknown>; json: string } | undefined
     const built = () => {
       if (!document) {
-        const value = buildAsyncApi({ version: API_VERSION, protocolVersion: options.protocolVersion, endpoints })
+        const [main] = endpoints
+        const aliases = main ? (options.aliases ?? []).map((url) => ({ ...main, url })) : []
+        const value = buildAsyncApi({
+          version: API_VERSION,
+          protocolVersion: options.protocolVersion,
+          endpoints: [...endpoints, ...aliases],
+        })
         document = { value, json: JSON.stringify(value) }
       }
       return document
