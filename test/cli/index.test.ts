@@ -15,10 +15,9 @@ describe('claw-chat-hub', SEVERAL_RUNS, () => {
   })
 
   it('has --help on every command and key subcommand', async () => {
-    const runs = await Promise.all(
-      [...COMMANDS, 'keys issue', 'keys rotate', 'keys revoke'].map(async (command) => ({ command, ...(await cli([...command.split(' '), '--help'])) })),
-    )
-    for (const { command, code, stdout } of runs) {
+    // One at a time: a burst of processes would starve the other tests running beside these.
+    for (const command of [...COMMANDS, 'keys issue', 'keys rotate', 'keys revoke']) {
+      const { code, stdout } = await cli([...command.split(' '), '--help'])
       expect(code, command).toBe(0)
       expect(stdout, command).toContain(`Usage: claw-chat-hub ${command}`)
       expect(stdout, command).toContain('Exit codes:')
@@ -47,8 +46,8 @@ describe('claw-chat-hub', SEVERAL_RUNS, () => {
       [['listen'], /listen needs an agent/],
       [['agents', '--hub-url', 'ftp://x'], /must be http:\/\/, https:\/\/, ws:\/\/ or wss:\/\//],
     ]
-    const runs = await Promise.all(cases.map(async ([args, expected]) => ({ args, expected, ...(await cli(args)) })))
-    for (const { args, expected, code, stderr } of runs) {
+    for (const [args, expected] of cases) {
+      const { code, stderr } = await cli(args)
       expect(code, args.join(' ')).toBe(2)
       expect(stderr, args.join(' ')).toMatch(expected)
     }
