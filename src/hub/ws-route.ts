@@ -3,10 +3,10 @@
 // missed and serves its frames.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-import { bearerOf } from '../auth/plugin.js'
+import { closeAtExpiry } from '../auth/expiry.js'
+import { grantedHandlers } from '../auth/frame-grants.js'
+import { presentedAtUpgrade } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
-import { AgentId } from '../protocol/shapes.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
@@ -16,8 +16,10 @@ import { backfillFrom, replayBacklog } from './replay.js'
 export const PROTOCOL_VERSION = 1
 
 const WsQuery = Type.Object({
-  agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
-  api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
+  agent_id: Type.Optional(
+    Type.String({ description: 'The connecting agent (or X-Agent-Id): needed by a keyless agent, else it must match the credential.' }),
+  ),
+  api_key: Type.Optional(Type.String({ description: 'The API key or JWT, when it cannot be sent as Authorization: Bearer.' })),
   resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
 })
 
@@ -47,14 +49,8 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
-        const agentId = request.query.agent_id
-        if (agentId === undefined || agentId === '') {
-          throw new Errors.Unauthorized('The agent_id query parameter names the connecting agent')
-        }
-        if (!Value.Check(AgentId, agentId)) {
-          throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
-        }
-        await app.auth.agent(agentId, { key: bearerOf(request) ?? request.query.api_key, ip: request.ip })
+        request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
+        const { agentId } = request.identity
         // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
         slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
@@ -62,7 +58,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
       },
     },
     (socket, request) => {
-      const agentId = request.query.agent_id as string
+      const { agentId, grant } = request.identity
       const resume = request.query.resume === '1' || request.query.resume === 'true'
       const connection = new Connection(
         agentId,
@@ -75,7 +71,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
         backfill,
         resume,
       )
-      const dispatcher = new FrameDispatcher(connection, handlers, {
+      const dispatcher = new FrameDispatcher(connection, grantedHandlers(handlers, grant), {
         maxFrameBytes: options.maxFrameBytes,
         maxFramesPerSecond: options.maxFramesPerSecond,
         log: request.log,
@@ -96,6 +92,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
 
       hub.router.add(connection)
       metrics.connections.inc()
+      closeAtExpiry(socket, request.identity)
       connection.sendFrame({
         type: 'welcome',
         agent_id: agentId,

@@ -36,7 +36,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const cursors = new DeliveryCursors(database.log, options.onError)
   return {
     database,
-    agents: new AgentStore(db),
+    agents: new AgentStore(db, database.provider),
     services: new ServiceStore(db),
     channels,
     messages: new MessageStore(database.log),
