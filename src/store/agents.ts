@@ -5,6 +5,7 @@ import type { Agent } from '../generated/sqlite/client.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import { LastSeen } from './last-seen.js'
+import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 
 /** What authentication needs of an agent row. */
@@ -33,14 +34,21 @@ export class AgentStore {
 
   constructor(
     private readonly db: Db,
-    private readonly provider: Provider,
+    private readonly log: MessageLog,
+    provider: Provider,
+    onError: (error: unknown) => void,
   ) {
-    this.lastSeen = new LastSeen(db, provider)
+    this.lastSeen = new LastSeen(db, log, provider, onError)
   }
 
-  /** Records that the agent is here now, creating it on first sight (group-committed). */
+  /** Records that the agent is here now, creating it on first sight (see LastSeen). */
   touch(agentId: string): Promise<void> {
     return this.lastSeen.touch(agentId)
+  }
+
+  /** Writes every last-seen time recorded so far. */
+  flush(): Promise<void> {
+    return this.lastSeen.flush()
   }
 
   /** The agent whose key has this digest: one read of a unique index, on every connect. */
@@ -95,10 +103,10 @@ export class AgentStore {
   }
 
   private async credentials(column: 'id' | 'api_key_digest', value: string): Promise<Credentials | null> {
-    // Raw SQL: this read is on every connect, and the ORM's own work would cost more than it.
-    const [row] = await this.db.$queryRawUnsafe<CredentialRow[]>(
-      `SELECT id, api_key_digest, api_key_hash, key_revoked_at IS NOT NULL AS revoked FROM agents WHERE ${column} = ${this.provider === 'sqlite' ? '?' : '$1'}`,
-      value,
+    // On the driver: this read is on every connect, and the ORM's own work would cost more than it.
+    const [row] = await this.log.read<CredentialRow>(
+      `SELECT id, api_key_digest, api_key_hash, key_revoked_at IS NOT NULL AS revoked FROM agents WHERE ${column} = $1`,
+      [value],
     )
     if (!row) return null
     return { agentId: row.id, keyDigest: row.api_key_digest, legacyHash: row.api_key_hash, revoked: Boolean(row.revoked) }
