@@ -6,6 +6,8 @@ import { listOf, type Config } from './config.js'
 import { authPlugin } from './auth/plugin.js'
 import { serializeRequest } from './auth/redact.js'
 import { hubPlugin } from './hub/plugin.js'
+import { PROTOCOL_VERSION } from './hub/ws-route.js'
+import { asyncapiPlugin } from './plugins/asyncapi.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { securityPlugin } from './plugins/security.js'
@@ -37,13 +39,16 @@ export async function buildApp(config: Config): Promise<App> {
 
   await app.register(errorsPlugin)
   await app.register(validationPlugin)
-  await app.register(metricsPlugin)
+  // Before every route, so that the OpenAPI document lists them all (/metrics included).
   await app.register(swaggerPlugin)
+  await app.register(metricsPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
   await app.register(securityPlugin, {
     corsOrigins: listOf(config.CORS_ORIGINS),
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   })
+  // Before the hub: it documents the WebSocket routes as they are registered.
+  await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION })
   await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
   await app.register(authPlugin)
   await app.register(hubPlugin, {

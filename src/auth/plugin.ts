@@ -1,6 +1,6 @@
 // Authentication as a Fastify plugin: every REST request (but health, metrics and the API
-// document) gets its caller before its handler runs; /ws upgrades are admitted by ws-route with
-// the same Authenticator (identityAtUpgrade). Every 401 says how to authenticate
+// documents) gets its caller before its handler runs; /ws upgrades are admitted by ws-route with
+// the same Authenticator (presentedAtUpgrade). Every 401 says how to authenticate
 // (WWW-Authenticate: Bearer, RFC 6750).
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
@@ -25,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs)(\/|$)/
+const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json)(\/|$)/
 const REALM = 'Bearer realm="claw-chat-hub"'
 
 /** The bearer token of a request, if it has one. */

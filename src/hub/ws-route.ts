@@ -7,6 +7,8 @@ import { closeAtExpiry } from '../auth/expiry.js'
 import { grantedHandlers } from '../auth/frame-grants.js'
 import { presentedAtUpgrade } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
+import { EXAMPLE } from '../protocol/examples.js'
+import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
@@ -15,13 +17,54 @@ import { backfillFrom, replayBacklog } from './replay.js'
 
 export const PROTOCOL_VERSION = 1
 
+// The upgrade request, as the AsyncAPI document shows it. agent_id is checked in preValidation,
+// with the credential, so that a malformed one is answered 400 with a message of its own.
 const WsQuery = Type.Object({
   agent_id: Type.Optional(
-    Type.String({ description: 'The connecting agent (or X-Agent-Id): needed by a keyless agent, else it must match the credential.' }),
+    Type.String({
+      description:
+        'The connecting agent (or the X-Agent-Id header), 1–128 characters of [A-Za-z0-9._:-]: needed by a keyless agent; sent with a credential, it must name its agent.',
+      examples: [EXAMPLE.consumer],
+    }),
   ),
   api_key: Type.Optional(Type.String({ description: 'The API key or JWT, when it cannot be sent as Authorization: Bearer.' })),
-  resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
+  resume: Type.Optional(
+    Type.String({ description: '1 (or true): the first frame will be `resume`; replay waits for it.', examples: ['1'] }),
+  ),
 })
+const WsHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ description: 'Bearer <API key or JWT> of the agent: it alone says who connects.' })),
+  'x-agent-id': Type.Optional(Type.String({ description: 'The connecting agent, as agent_id.' })),
+  origin: Type.Optional(
+    Type.String({ description: 'Set by browsers: a page may connect only from an origin listed in WS_ALLOWED_ORIGINS.' }),
+  ),
+})
+const refusals = {
+  400: refusal(
+    'agent_id is not 1–128 characters of [A-Za-z0-9._:-].',
+    new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]'),
+  ),
+  401: refusal(
+    'No credential (and no keyless agent_id from the hub’s machine), or an unknown, revoked or expired one. Sent with WWW-Authenticate: Bearer.',
+    new Errors.Unauthorized('Present the agent’s API key or token (Authorization: Bearer …), or name a keyless agent with agent_id'),
+    new Errors.Unauthorized('Unknown API key (keys are issued by the operator: POST /agents, or `claw-chat-hub keys issue <agent>`)'),
+    new Errors.Unauthorized('The token expired at 2024-11-25T10:00:00.000Z'),
+  ),
+  403: refusal(
+    "The credential is another agent's than agent_id, or the page's Origin is not one of WS_ALLOWED_ORIGINS.",
+    new Errors.Forbidden(`This credential is ${EXAMPLE.provider}’s, not ${EXAMPLE.consumer}’s`),
+    new Errors.OriginNotAllowed('https://elsewhere.example'),
+  ),
+  429: refusal(
+    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
+    new Errors.TooManyConnections(EXAMPLE.consumer, 16),
+    new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
+  ),
+  503: refusal(
+    'The hub is shutting down (connect to another instance, or again shortly), or cannot fetch the keys at HUB_JWKS_URL.',
+    new Errors.Unavailable('The hub is shutting down; connect again shortly'),
+  ),
+}
 
 export interface WsRouteOptions {
   maxFrameBytes: number
@@ -45,7 +88,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
     '/ws',
     {
       websocket: true,
-      schema: { hide: true, querystring: WsQuery },
+      schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')

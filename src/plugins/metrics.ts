@@ -1,6 +1,7 @@
 // Prometheus metrics of this hub instance (one registry per app, so tests can run several),
 // served as text at GET /metrics.
 import fp from 'fastify-plugin'
+import { Type } from '@sinclair/typebox'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface HubMetrics {
@@ -107,7 +108,15 @@ export const metricsPlugin = fp(
   async (app) => {
     const metrics = createMetrics()
     app.decorate('metrics', metrics)
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const schema = {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics of this instance',
+      security: [],
+      produces: ['text/plain'],
+      response: { 200: { description: 'The metrics, in the Prometheus text format.', content: { 'text/plain': { schema: Type.String() } } } },
+    }
+    app.get('/metrics', { schema }, async (_request, reply) => {
       reply.type(metrics.registry.contentType)
       return metrics.registry.metrics()
     })

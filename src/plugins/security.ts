@@ -7,7 +7,7 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { Errors } from '../errors.js'
-import { ErrorResponse } from './errors.js'
+import { errors } from '../routes/common.js'
 
 export interface SecurityOptions {
   /** Browser origins allowed to call the REST API; empty: CORS stays closed. */
@@ -62,7 +62,7 @@ export const securityPlugin = fp<SecurityOptions>(
     app.addHook('onRoute', (route) => {
       if (route.schema === undefined || route.schema.hide === true || UNLIMITED.has(route.url)) return
       const response = (route.schema.response ?? {}) as Record<number, unknown>
-      route.schema = { ...route.schema, response: { ...response, 429: ErrorResponse } }
+      route.schema = { ...route.schema, response: { ...response, ...errors(429) } }
     })
   },
   { name: 'security', dependencies: ['metrics', 'swagger'] },
