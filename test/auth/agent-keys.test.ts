@@ -67,6 +67,7 @@ describe('with no configuration', () => {
 
   it('refuses a key presented with another agent’s id (403) and a key-holder connecting keyless', async () => {
     const key = await issueKey(hub.httpUrl, 'owner')
+    const before = await agentRows(hub.app)
     expect(await remote('?agent_id=someone-else', bearer(key))).toMatchObject({
       status: 403,
       body: { error: { code: 'FORBIDDEN', message: 'This credential is owner’s, not someone-else’s' } },
@@ -77,6 +78,7 @@ describe('with no configuration', () => {
       body: { error: { message: 'Missing API key: owner has one, and must present it' } },
     })
     expect(await refusedUpgrade(hub.wsUrl, '?agent_id=a&api_key=x', { headers: { 'x-agent-id': 'b' } })).toMatchObject({ status: 400 })
+    expect(await agentRows(hub.app)).toEqual(before)
   })
 
   it('answers a refused upgrade with WWW-Authenticate: Bearer', async () => {
@@ -92,11 +94,13 @@ describe('with no configuration', () => {
     const revoked = await fetch(`${hub.httpUrl}/agents/doomed/key`, { method: 'DELETE' })
     expect(revoked.status).toBe(200)
     expect((await agent.waitClosed()).code).toBe(4401)
+    const before = await agentRows(hub.app)
     expect(await refusedUpgrade(hub.wsUrl, '', { headers: bearer(key) })).toMatchObject({
       status: 401,
       body: { error: { message: 'The API key of doomed was revoked' } },
     })
     expect(await refusedUpgrade(hub.wsUrl, '?agent_id=doomed')).toMatchObject({ status: 401 })
+    expect(await agentRows(hub.app)).toEqual(before)
     // Issued anew, it connects again.
     const renewed = await issueKey(hub.httpUrl, 'doomed')
     const back = await connectWith(bearer(renewed))
