@@ -1,13 +1,15 @@
 // Authentication as a Fastify plugin: every REST request (but health, metrics and the API
-// documents) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
-// the same Authenticator.
+// documents) gets its caller before its handler runs; /ws upgrades are admitted by ws-route with
+// the same Authenticator (presentedAtUpgrade). Every 401 says how to authenticate
+// (WWW-Authenticate: Bearer, RFC 6750).
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import type { Actor } from '../chat/notifier.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
-import { Authenticator } from './authenticator.js'
+import { Authenticator, type Identity, type Presented } from './authenticator.js'
+import type { ServiceGrant } from './grant.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,10 +18,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling (set for every authenticated REST route). */
     actor: Actor
+    /** Which services the caller may register and request (set with actor). */
+    grant: ServiceGrant
+    /** The agent of a /ws upgrade (set once admitted). */
+    identity: Identity
   }
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json)(\/|$)/
+const REALM = 'Bearer realm="claw-chat-hub"'
 
 /** The bearer token of a request, if it has one. */
 export function bearerOf(request: FastifyRequest): string | undefined {
@@ -27,31 +34,57 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
 }
 
-/** The X-Agent-Id header of a request (its first value, if repeated). */
-export function agentIdHeaderOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-agent-id']
-  return Array.isArray(header) ? header[0] : header
+/** An agent id a request names, checked against the id pattern. */
+function agentIdFrom(value: string | string[] | undefined, name: string): string | undefined {
+  const id = Array.isArray(value) ? value[0] : value
+  if (id === undefined || id === '') return undefined
+  if (!Value.Check(AgentId, id)) throw new Errors.BadRequest(`${name} must be 1–128 characters of [A-Za-z0-9._:-]`)
+  return id
+}
+
+/** What a /ws upgrade presents: a bearer header or api_key, and agent_id or X-Agent-Id. */
+export function presentedAtUpgrade(request: FastifyRequest, query: { agent_id?: string | undefined; api_key?: string | undefined }): Presented {
+  const fromQuery = agentIdFrom(query.agent_id, 'agent_id')
+  const fromHeader = agentIdFrom(request.headers['x-agent-id'], 'X-Agent-Id')
+  if (fromQuery !== undefined && fromHeader !== undefined && fromQuery !== fromHeader) {
+    throw new Errors.BadRequest('agent_id and X-Agent-Id name different agents')
+  }
+  const apiKey = query.api_key === '' ? undefined : query.api_key
+  return { credential: bearerOf(request) ?? apiKey, agentId: fromQuery ?? fromHeader, ip: request.ip }
 }
 
 export const authPlugin = fp(
   async (app) => {
-    const auth = new Authenticator(app.store, app.config)
+    const auth = new Authenticator(app.store, app.config, (error) => app.log.warn({ err: error }, 'cannot read the keys at HUB_JWKS_URL'))
     app.decorate('auth', auth)
     app.decorateRequest('actor', null as never)
+    app.decorateRequest('grant', null as never)
+    app.decorateRequest('identity', null as never)
     if (auth.mode === 'off') {
       app.log.warn('HUB_AUTH=off: AUTHENTICATION IS DISABLED — anyone who reaches this hub can act as any agent')
     } else {
-      app.log.info({ auth: auth.mode }, auth.mode === 'strict' ? 'every request must authenticate' : 'keyless agents only from this machine')
+      app.log.info(
+        { auth: auth.mode, jwt: auth.tokens.enabled },
+        auth.mode === 'strict' ? 'every request must authenticate' : 'keyless agents only from this machine',
+      )
     }
+    app.addHook('onReady', async () => {
+      const legacy = await app.store.agents.countLegacyKeys()
+      if (legacy > 0) app.log.warn({ agents: legacy }, 'agents with keys stored before key digests: each key still works, and moves to a digest when next used; rotate keys an agent chose itself')
+    })
 
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url
       if (route === undefined || PUBLIC.test(route)) return
-      const agentId = agentIdHeaderOf(request)
-      if (agentId !== undefined && !Value.Check(AgentId, agentId)) {
-        throw new Errors.BadRequest('X-Agent-Id must be 1–128 characters of [A-Za-z0-9._:-]')
-      }
-      request.actor = await auth.actor(agentId, { key: bearerOf(request), ip: request.ip })
+      const agentId = agentIdFrom(request.headers['x-agent-id'], 'X-Agent-Id')
+      const caller = await auth.caller({ credential: bearerOf(request), agentId, ip: request.ip })
+      request.actor = caller.actor
+      request.grant = caller.grant
+    })
+    app.addHook('onSend', async (request, reply) => {
+      if (reply.statusCode !== 401) return
+      const presented = request.headers.authorization !== undefined || /[?&]api_key=/.test(request.url)
+      reply.header('www-authenticate', presented ? `${REALM}, error="invalid_token"` : REALM)
     })
   },
   { name: 'auth', dependencies: ['store'] },

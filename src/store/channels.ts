@@ -2,9 +2,11 @@
 // listing, and the per-agent delivery cursors that drive store-and-forward.
 import type { Channel, Prisma } from '../generated/sqlite/client.js'
 import type { ChannelStatusValue } from '../protocol/shapes.js'
+import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import { newChannelId } from './ids.js'
 import { pageByKey, type Page } from './pagination.js'
+import type { MessageLog } from './message-log.js'
 
 export interface NewChannel {
   providerId: string
@@ -41,21 +43,61 @@ export type Parties = Pick<Channel, 'id' | 'providerId' | 'consumerId'>
 const PARTIES_CACHE = 10_000
 /** Agents per inbox query: it names each twice, within the 999 parameters Prisma allows on SQLite. */
 const INBOX_CHUNK = 400
-const INBOX_COLUMNS = {
-  id: true,
-  status: true,
-  providerId: true,
-  consumerId: true,
-  providerDeliveredSeq: true,
-  consumerDeliveredSeq: true,
-  providerSentSeq: true,
-  consumerSentSeq: true,
-} satisfies Prisma.ChannelSelect
+const INBOX_COLUMNS = 'id, status, provider_id, consumer_id, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq'
+
+/** A channel row as the driver returns it (SQLite gives timestamps as ISO text). */
+interface ChannelRow {
+  id: string
+  provider_id: string
+  consumer_id: string
+  service_id: string | null
+  status: string
+  request_message: string | null
+  request_id: string | null
+  created_at: Date | string
+  ended_at: Date | string | null
+  end_reason: string | null
+  ended_by: string | null
+  last_seq: number
+  provider_delivered_seq: number
+  consumer_delivered_seq: number
+  provider_sent_seq: number
+  consumer_sent_seq: number
+}
+
+const fromRow = (row: ChannelRow): Channel => ({
+  id: row.id,
+  providerId: row.provider_id,
+  consumerId: row.consumer_id,
+  serviceId: row.service_id,
+  status: row.status,
+  requestMessage: row.request_message,
+  requestId: row.request_id,
+  createdAt: new Date(row.created_at),
+  endedAt: row.ended_at === null ? null : new Date(row.ended_at),
+  endReason: row.end_reason,
+  endedBy: row.ended_by,
+  lastSeq: row.last_seq,
+  providerDeliveredSeq: row.provider_delivered_seq,
+  consumerDeliveredSeq: row.consumer_delivered_seq,
+  providerSentSeq: row.provider_sent_seq,
+  consumerSentSeq: row.consumer_sent_seq,
+})
 
 export class ChannelStore {
   private readonly parties = new Map<string, Parties>()
+  /** Every column, timestamps in UTC (Postgres keeps them without a zone). */
+  private readonly columns: string
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+    provider: Provider,
+  ) {
+    const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
+    this.columns = `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
+      end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
+  }
 
   /** The channel's two agents (for access checks on hot paths), or null if it does not exist. */
   async partiesOf(channelId: string): Promise<Parties | null> {
@@ -137,8 +179,13 @@ export class ChannelStore {
     return this.db.channel.count({ where: { consumerId, status: 'pending' } })
   }
 
-  pendingFor(providerId: string): Promise<Channel[]> {
-    return this.db.channel.findMany({ where: { providerId, status: 'pending' }, orderBy: { id: 'asc' } })
+  /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
+  async pendingFor(providerId: string): Promise<Channel[]> {
+    const rows = await this.log.read<ChannelRow>(
+      `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND status = 'pending' ORDER BY id ASC`,
+      [providerId],
+    )
+    return rows.map(fromRow)
   }
 
   list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<Channel>> {
@@ -151,28 +198,30 @@ export class ChannelStore {
     return pageByKey(limit, (take) => this.db.channel.findMany({ where, orderBy: { id: 'asc' }, take }))
   }
 
-  /** Per agent, its channels that are active or hold messages it has not been sent: where delivery stands. */
+  /**
+   * Per agent, its channels that are active or hold messages it has not been sent: where
+   * delivery stands. On the driver: this read is on every connect.
+   */
   async inboxes(agentIds: string[]): Promise<Inbox[]> {
-    const fields = this.db.channel.fields
     const unique = [...new Set(agentIds)]
     const inboxes: Inbox[] = []
     for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
-      const chunk = new Set(unique.slice(i, i + INBOX_CHUNK))
-      const rows = await this.db.channel.findMany({
-        where: {
-          OR: [
-            { providerId: { in: [...chunk] }, OR: [{ status: 'active' }, { consumerSentSeq: { gt: fields.providerDeliveredSeq } }] },
-            { consumerId: { in: [...chunk] }, OR: [{ status: 'active' }, { providerSentSeq: { gt: fields.consumerDeliveredSeq } }] },
-          ],
-        },
-        select: INBOX_COLUMNS,
-        orderBy: { id: 'asc' },
-      })
+      const ids = unique.slice(i, i + INBOX_CHUNK)
+      const chunk = new Set(ids)
+      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
+      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
+      const rows = await this.log.read<ChannelRow>(
+        `SELECT ${INBOX_COLUMNS} FROM channels
+          WHERE (provider_id IN (${providers}) AND (status = 'active' OR consumer_sent_seq > provider_delivered_seq))
+             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+          ORDER BY id ASC`,
+        [...ids, ...ids],
+      )
       for (const row of rows) {
         // Each agent is in one chunk only, so each (channel, role) is listed once.
         const sides = [
-          { role: 'provider', agentId: row.providerId, deliveredSeq: row.providerDeliveredSeq, inboundSeq: row.consumerSentSeq },
-          { role: 'consumer', agentId: row.consumerId, deliveredSeq: row.consumerDeliveredSeq, inboundSeq: row.providerSentSeq },
+          { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
+          { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
         ] as const
         for (const side of sides) {
           if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {

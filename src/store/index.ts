@@ -31,12 +31,13 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const database = await openDatabase(options.databaseUrl, options.onError)
   const db = database.prisma
-  const channels = new ChannelStore(db)
+  const channels = new ChannelStore(db, database.log, database.provider)
   const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
   const cursors = new DeliveryCursors(database.log, options.onError)
+  const agents = new AgentStore(db, database.log, database.provider, options.onError)
   return {
     database,
-    agents: new AgentStore(db),
+    agents,
     services: new ServiceStore(db),
     channels,
     messages: new MessageStore(database.log),
@@ -53,6 +54,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     close: async () => {
       await writer.drain()
       await cursors.close()
+      await agents.flush()
       await database.close()
     },
   }
