@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ChatClient, ChatHubError, type Message } from '@claw-chat-hub/client'
 import type { Command } from 'commander'
+import { CloseCode } from '../../protocol/close-codes.js'
 import { CliError, exitCodeOf } from '../exit-codes.js'
 import { globalsOf, positiveInt, requireAgent } from '../globals.js'
 import { note, printJsonLine, printLine } from '../output.js'
@@ -52,7 +53,7 @@ export function registerListenCommand(program: Command): void {
       client.on('reconnecting', ({ attempt, delayMs }) => note(`reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`))
       client.on('disconnected', ({ code, reason, willReconnect, error }) => {
         if (willReconnect) note(`connection lost (${code}${reason ? ` ${reason}` : ''})`)
-        else if (error) finish(new CliError(`stopped listening: ${error.message}`, exitCodeOf(error.status ?? 0)))
+        else if (error) finish(new CliError(`stopped listening: ${error.message}`, exitCodeOf(error.status ?? statusOfClose(code))))
       })
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => finish())
 
@@ -62,6 +63,11 @@ export function registerListenCommand(program: Command): void {
       await client.disconnect()
       if (failure) throw failure
     })
+}
+
+/** The HTTP status a close code stands for: 4401, credentials no longer valid, is a 401. */
+function statusOfClose(code: number): number {
+  return code === CloseCode.UNAUTHORIZED ? 401 : 0
 }
 
 /** The first connect, retried with backoff while the hub cannot be reached; a refusal is final. */
