@@ -5,7 +5,7 @@
 // all of it off. The operator is the admin token's bearer — or, in local mode, any keyless
 // REST caller on this machine.
 import type { Config } from '../config.js'
-import { ADMIN, asAgent, type Actor } from '../chat/notifier.js'
+import { ADMIN, asAgent, type Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { KeyVerifier, hashKey, sameSecret } from './api-keys.js'

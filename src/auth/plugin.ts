@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
-import type { Actor } from '../chat/notifier.js'
+import type { Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
 import { Authenticator } from './authenticator.js'

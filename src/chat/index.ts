@@ -18,5 +18,4 @@ export function createChat(store: Store, notifier: Notifier, limits: RequestLimi
   }
 }
 
-export { ADMIN, asAgent, type Actor, type Origin } from './notifier.js'
 export type { RequestLimits } from './lifecycle.js'

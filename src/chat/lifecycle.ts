@@ -1,12 +1,14 @@
 // The channel life cycle: pending → active | rejected, active → ended. Every transition is a
 // guarded update, so two agents racing (accept vs. reject, end twice) cannot both win.
-import type { Channel } from '../generated/sqlite/client.js'
+import { actorName, type Actor } from '../domain/actor.js'
+import { consumerKey, pairKey, type Channel } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import type { Locks } from '../lib/keyed-lock.js'
+import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from '../protocol/builders.js'
+import { originReply, type Origin, type Reply } from '../protocol/replies.js'
 import type { Store } from '../store/index.js'
-import { actorName, assertMember, assertProvider } from './access.js'
-import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from './frames.js'
-import { pairKey, type Locks } from '../lib/keyed-lock.js'
-import { originReply, type Actor, type Notifier, type Origin, type Reply } from './notifier.js'
+import { assertMember, assertProvider } from './access.js'
+import type { Notifier } from './notifier.js'
 
 export interface RequestTarget {
   channel_id?: string | undefined
@@ -19,9 +21,6 @@ export interface RequestLimits {
   /** Called when a request is refused for passing maxPendingRequests. */
   onPendingLimit?: () => void
 }
-
-/** Lock key of one consumer's requests (pair keys always hold two ids, so never start with \0). */
-const consumerKey = (consumerId: string): string => `\u0000${consumerId}`
 
 export class ChannelLifecycle {
   constructor(

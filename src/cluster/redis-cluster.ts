@@ -8,7 +8,7 @@
 // still arrives, a second later at most.
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { RequestIdValue } from '../chat/notifier.js'
+import type { RequestIdValue } from '../protocol/frame.js'
 import type { Peers, Router } from '../hub/router.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'

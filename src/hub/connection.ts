@@ -8,11 +8,11 @@
 // when it returns.
 import { randomUUID } from 'node:crypto'
 import { WebSocket } from 'ws'
+import { isOpen, movesOn, type ChannelStatus, type Role } from '../domain/channel.js'
 import type { HubFrame } from '../protocol/frames.js'
-import type { ChannelStatusValue, MessageInfo } from '../protocol/shapes.js'
+import type { MessageInfo } from '../protocol/shapes.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { within } from '../lib/within.js'
-import type { Role } from '../store/channels.js'
 
 export type Sent = (error?: Error) => void
 
@@ -41,8 +41,6 @@ export interface ConnectionLimits {
   onGap: () => void
 }
 
-/** How far along its life cycle each status is. */
-export const STATUS_RANK: Record<ChannelStatusValue, number> = { pending: 0, active: 1, rejected: 2, ended: 2 }
 /** Channel statuses one connection remembers; the oldest are forgotten first. */
 const MAX_STATUSES = 10_000
 
@@ -56,7 +54,7 @@ export class Connection {
   /** Channels being back-filled from the store, with the live messages waiting for it. */
   private readonly filling = new Map<string, Live[]>()
   /** The furthest status this connection was told of each channel it heard of (the latest MAX_STATUSES). */
-  private readonly statuses = new Map<string, ChannelStatusValue>()
+  private readonly statuses = new Map<string, ChannelStatus>()
   private alive = true
   /** Settles when the socket has closed. */
   readonly gone: Promise<void>
@@ -131,22 +129,22 @@ export class Connection {
    * Records that this connection was told the channel's status. A status only moves forward
    * (pending → active → rejected or ended): a stale read can never take it back.
    */
-  told(channelId: string, status: ChannelStatusValue): void {
+  told(channelId: string, status: ChannelStatus): void {
     const known = this.statuses.get(channelId)
-    if (known !== undefined && STATUS_RANK[known] >= STATUS_RANK[status]) return
+    if (!movesOn(known, status)) return
     this.statuses.delete(channelId)
     this.statuses.set(channelId, status)
     if (this.statuses.size > MAX_STATUSES) this.statuses.delete(this.statuses.keys().next().value as string)
   }
 
   /** What this connection was last told of the channel, if anything. */
-  toldOf(channelId: string): ChannelStatusValue | undefined {
+  toldOf(channelId: string): ChannelStatus | undefined {
     return this.statuses.get(channelId)
   }
 
   /** The channels this connection follows: told pending or active. */
   following(): string[] {
-    return [...this.statuses].filter(([, status]) => STATUS_RANK[status] < STATUS_RANK.ended).map(([id]) => id)
+    return [...this.statuses].filter(([, status]) => isOpen(status)).map(([id]) => id)
   }
 
   /** Where the channel's delivery starts (what the client has, or the hub last sent it). */

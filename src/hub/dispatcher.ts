@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError } from '../errors.js'
+import { errorFrame, replyTo } from '../protocol/builders.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { ClientFrame, HubFrame } from '../protocol/frames.js'
 import { parseFrame, type Parsed } from '../protocol/parse.js'
@@ -68,8 +69,7 @@ export class FrameDispatcher {
     const ctx: FrameContext = {
       connection: this.connection,
       origin: { connectionId: this.connection.id, requestId },
-      reply: (reply: HubFrame) =>
-        this.connection.sendFrame(requestId === undefined ? reply : { ...reply, request_id: requestId }),
+      reply: (reply: HubFrame) => this.connection.sendFrame(replyTo(reply, requestId)),
       fail: (error: unknown) => this.refuse(error, requestId),
     }
     try {
@@ -85,12 +85,7 @@ export class FrameDispatcher {
     if (!known) this.options.log.error({ err: error, agent_id: this.connection.agentId }, 'frame handling failed')
     const code = known ? error.code : 'INTERNAL_ERROR'
     this.options.metrics.frameErrors.inc({ code })
-    this.connection.sendFrame({
-      type: 'error',
-      code,
-      message: known ? error.message : 'Internal error',
-      ...(requestId !== undefined ? { request_id: requestId } : {}),
-    })
+    this.connection.sendFrame(errorFrame(code, known ? error.message : 'Internal error', requestId))
     // The hub's own failures (and its shutting down) are not held against the client.
     if (known && error.statusCode !== 503 && !this.errorTokens.take()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')

@@ -1,12 +1,13 @@
 // What the hub does with each kind of client frame. Handlers run in frame order per connection;
 // a chat_message handler returns once the message is queued, and its ack follows at commit.
 import type { Chat } from '../chat/index.js'
-import { asAgent, type Origin } from '../chat/notifier.js'
+import { asAgent } from '../domain/actor.js'
+import { Errors } from '../errors.js'
+import { ackFrame, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
+import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
 import type { Store } from '../store/index.js'
-import { toService } from '../store/mappers.js'
-import { Errors } from '../errors.js'
 import type { Connection } from './connection.js'
 import { replayBacklog } from './replay.js'
 import type { Router } from './router.js'
@@ -26,7 +27,7 @@ export function createHandlers(store: Store, chat: Chat, router: Router): Handle
   return {
     register_service: async (ctx, frame) => {
       const service = await store.services.register(ctx.connection.agentId, frame.service_id, frame.description)
-      ctx.reply({ type: 'register_service', ...toService(service) })
+      ctx.reply(serviceFrame(service))
     },
     chat_request: async (ctx, frame) => {
       const channel = await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
@@ -43,17 +44,7 @@ export function createHandlers(store: Store, chat: Chat, router: Router): Handle
       const sender = ctx.connection.agentId
       const channelId = await messaging.channelFor(sender, frame)
       messaging
-        .submit(sender, channelId, frame, ({ message, duplicate }) =>
-          ctx.reply({
-            type: 'ack',
-            message_id: message.message_id,
-            channel_id: message.channel_id,
-            seq: message.seq,
-            timestamp: message.timestamp,
-            ...(message.client_msg_id !== undefined ? { client_msg_id: message.client_msg_id } : {}),
-            ...(duplicate ? { duplicate } : {}),
-          }),
-        )
+        .submit(sender, channelId, frame, ({ message, duplicate }) => ctx.reply(ackFrame(message, duplicate)))
         .catch((error: unknown) => ctx.fail(error))
     },
     chat_end: async (ctx, frame) => {

@@ -3,12 +3,11 @@
 // delivery. Where the client told its last seq per channel (resume), that is where replay
 // starts; elsewhere, at what the hub last sent the agent. The same reads fill a live gap
 // (back-fill) and catch connected agents up when cross-instance events may have been lost.
-import { requestFrame, statusFrame } from '../chat/frames.js'
-import type { ChannelStatusValue } from '../protocol/shapes.js'
+import { movesOn, type Role } from '../domain/channel.js'
+import { messageJson, requestFrame, statusFrame } from '../protocol/builders.js'
 import type { Store } from '../store/index.js'
-import type { Role } from '../store/channels.js'
-import { STATUS_RANK, type Backfill, type Connection } from './connection.js'
-import { messageJson, type Router } from './router.js'
+import type { Backfill, Connection } from './connection.js'
+import type { Router } from './router.js'
 
 const PAGE = 200
 
@@ -29,10 +28,10 @@ export async function replayBacklog(
       connection.told(channel.id, 'pending')
     }
     const starts = new Map<string, { role: Role; after: number; through?: number }>()
-    for (const { channelId, role } of await store.channels.memberships(connection.agentId, [...clientCursors.keys()])) {
+    for (const { channelId, role } of await store.inboxes.memberships(connection.agentId, [...clientCursors.keys()])) {
       starts.set(channelId, { role, after: clientCursors.get(channelId) ?? 0 })
     }
-    for (const inbox of await store.channels.inboxes([connection.agentId])) {
+    for (const inbox of await store.inboxes.of([connection.agentId])) {
       connection.told(inbox.channelId, inbox.status)
       const start = starts.get(inbox.channelId)
       if (start) {
@@ -71,18 +70,18 @@ export const backfillFrom =
 export async function catchUp(store: Store, router: Router): Promise<void> {
   const agents = router.agents()
   if (agents.length === 0) return
-  for (const { agentId, channelId, role, inboundSeq } of await store.channels.inboxes(agents)) {
+  for (const { agentId, channelId, role, inboundSeq } of await store.inboxes.of(agents)) {
     for (const connection of router.agentConnections(agentId)) connection.catchUp(channelId, role, inboundSeq)
   }
   const followed = new Set(router.all().flatMap((connection) => connection.following()))
-  for (const channel of await store.channels.statesOf([...followed], agents)) {
+  for (const channel of await store.inboxes.statesOf([...followed], agents)) {
     for (const agentId of [channel.providerId, channel.consumerId]) {
       for (const connection of router.agentConnections(agentId)) {
         // Only news: a status further on than the connection's (read before a live frame moved it
         // on, the row may be behind), and of a channel it does not know, only a request to its provider.
         const told = connection.toldOf(channel.id)
-        const status = channel.status as ChannelStatusValue
-        if (told === undefined ? status !== 'pending' : STATUS_RANK[told] >= STATUS_RANK[status]) continue
+        const { status } = channel
+        if (told === undefined ? status !== 'pending' : !movesOn(told, status)) continue
         const frame = statusFrame(channel, agentId)
         if (!frame) continue
         connection.sendFrame(frame)

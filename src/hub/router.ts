@@ -3,16 +3,16 @@
 // per message, whatever the number of connections). With other hub instances (Peers), every
 // frame also goes to them, for the agents' connections there; what they send arrives through
 // the *Here methods.
-import { STATUS_TOLD } from '../chat/frames.js'
-import type { Reply, Notifier, RequestIdValue } from '../chat/notifier.js'
+import type { Notifier } from '../chat/notifier.js'
+import type { Role } from '../domain/channel.js'
+import { messageJson, replyTo, statusTold } from '../protocol/builders.js'
 import type { CloseCode } from '../protocol/close-codes.js'
-import type { HubFrame } from '../protocol/frames.js'
+import type { HubFrame, RequestIdValue } from '../protocol/frames.js'
+import type { Reply } from '../protocol/replies.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { DeliveryCursors } from '../store/delivery-cursors.js'
-import type { Role, StoredMessage } from '../store/index.js'
+import type { StoredMessage } from '../store/index.js'
 import type { Connection, Sent } from './connection.js'
-
-export const messageJson = (message: MessageInfo): string => JSON.stringify({ type: 'chat_message', ...message })
 
 /** The other hub instances, reached through a broker. */
 export interface Peers {
@@ -123,13 +123,12 @@ export class Router implements Notifier {
         'connectionId' in reply ? [this.byId.get(reply.connectionId)] : [...(this.byAgent.get(reply.agentId) ?? [])]
       for (const connection of connections) if (connection) targets.set(connection, reply.requestId)
     }
-    const status = STATUS_TOLD[frame.type]
-    const channelId = 'channel_id' in frame ? frame.channel_id : undefined
+    const told = statusTold(frame)
     let plain: string | undefined
     for (const [connection, requestId] of targets) {
-      if (status && channelId) connection.told(channelId, status)
+      if (told) connection.told(told.channelId, told.status)
       if (requestId === undefined) connection.send((plain ??= JSON.stringify(frame)))
-      else connection.send(JSON.stringify({ ...frame, request_id: requestId }))
+      else connection.send(JSON.stringify(replyTo(frame, requestId)))
     }
   }
 

@@ -6,14 +6,13 @@ import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { bearerOf } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
+import { welcomeFrame } from '../protocol/builders.js'
 import { AgentId } from '../protocol/shapes.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
 import { backfillFrom, replayBacklog } from './replay.js'
-
-export const PROTOCOL_VERSION = 1
 
 const WsQuery = Type.Object({
   agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
@@ -96,13 +95,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
 
       hub.router.add(connection)
       metrics.connections.inc()
-      connection.sendFrame({
-        type: 'welcome',
-        agent_id: agentId,
-        protocol: PROTOCOL_VERSION,
-        server_time: new Date().toISOString(),
-        max_frame_bytes: options.maxFrameBytes,
-      })
+      connection.sendFrame(welcomeFrame(agentId, options.maxFrameBytes))
       // A resuming client names its cursors first; everyone else is replayed from the hub's.
       if (!resume) {
         hub.tasks.run(

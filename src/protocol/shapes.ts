@@ -1,6 +1,7 @@
 // Wire shapes of the hub's resources (agents, services, channels, messages), shared by the
 // /ws frames, the REST routes, the OpenAPI document and the TypeScript client.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { CHANNEL_STATUSES } from '../domain/channel.js'
 
 const NAME_PATTERN = '^[A-Za-z0-9._:-]+$'
 /** Free text the databases can store: any Unicode but NUL (PostgreSQL text cannot hold it). */
@@ -37,7 +38,7 @@ export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
 export const Reason = Text(1000)
 export const Description = Text(2000)
 export const ChannelStatus = Type.Union(
-  [Type.Literal('pending'), Type.Literal('active'), Type.Literal('rejected'), Type.Literal('ended')],
+  CHANNEL_STATUSES.map((status) => Type.Literal(status)),
   { description: 'pending → active | rejected; active → ended.' },
 )
 
@@ -95,7 +96,6 @@ export type AgentInfo = Static<typeof Agent>
 export type ServiceInfo = Static<typeof Service>
 export type ChannelInfo = Static<typeof Channel>
 export type MessageInfo = Static<typeof Message>
-export type ChannelStatusValue = Static<typeof ChannelStatus>
 
 /** Largest page of history one request returns. */
 export const HISTORY_MAX_LIMIT = 500

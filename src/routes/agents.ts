@@ -8,7 +8,7 @@ import { requireAdmin } from '../auth/plugin.js'
 import { Errors } from '../errors.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { Agent as AgentRow } from '../generated/sqlite/client.js'
-import { toAgent } from '../store/mappers.js'
+import { toAgent } from '../protocol/resources.js'
 import { Agent, AgentId, Text } from '../protocol/shapes.js'
 import { Cursor, ListLimit, NextCursor, errors } from './common.js'
 

@@ -2,10 +2,11 @@
 // connected agents over /ws live, exactly as if an agent had sent the frame.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { asAgent } from '../chat/index.js'
 import { actingAgent, assertMember } from '../chat/access.js'
+import { asAgent } from '../domain/actor.js'
+import { isMember } from '../domain/channel.js'
 import { Errors } from '../errors.js'
-import { toChannel } from '../store/mappers.js'
+import { toChannel } from '../protocol/resources.js'
 import {
   AgentId,
   Channel,
@@ -70,7 +71,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { provider_id: providerId, consumer_id: consumerId, service_id: serviceId } = request.body
       const { actor } = request
-      if (actor.kind === 'agent' && actor.agentId !== providerId && actor.agentId !== consumerId) {
+      if (actor.kind === 'agent' && !isMember({ providerId, consumerId }, actor.agentId)) {
         throw new Errors.Forbidden('An agent may open only its own channels')
       }
       const { channel, created } = await lifecycle.open(providerId, consumerId, serviceId ?? null)

@@ -14,10 +14,18 @@ import { PostgresMessageLog } from './message-log-postgres.js'
 import { SqliteMessageLog } from './message-log-sqlite.js'
 
 /**
- * The Prisma client type the store is written against. Both generated clients come from one
- * model source (prisma/models.prisma), so the Postgres client has the same model API.
+ * The part of Prisma's model API the store (and its tests) use. Both generated clients come from
+ * one model source (prisma/models.prisma) and provide it: each is checked against it as it is
+ * opened, so neither passes for the other.
  */
-export type Db = PrismaClient
+export interface Db {
+  agent: Pick<PrismaClient['agent'], 'create' | 'count' | 'findUnique' | 'findMany' | 'upsert' | 'updateMany'>
+  service: Pick<PrismaClient['service'], 'findUnique' | 'findUniqueOrThrow' | 'findMany' | 'upsert' | 'update'>
+  channel: Pick<PrismaClient['channel'], 'create' | 'count' | 'findUnique' | 'findFirst' | 'findMany' | 'updateManyAndReturn' | 'fields'>
+  message: Pick<PrismaClient['message'], 'count' | 'findMany'>
+  $queryRawUnsafe: PrismaClient['$queryRawUnsafe']
+  $disconnect: PrismaClient['$disconnect']
+}
 
 export interface Database {
   prisma: Db
@@ -59,9 +67,10 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
   } finally {
     raw.close()
   }
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
+  const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
   // An ack promises the message survives a crash of the machine, not only of the process.
-  await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  await client.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  const prisma: Db = client
   const log = new SqliteMessageLog(file)
   return {
     prisma,
@@ -88,7 +97,7 @@ async function openPostgres(url: string, onError: (error: unknown) => void): Pro
   const pool = new pg.Pool({ connectionString: url, max: 10 })
   // Without a listener, an idle connection ended by the server would crash the process.
   pool.on('error', onError)
-  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db
+  const prisma: Db = new PostgresPrismaClient({ adapter: new PrismaPg(pool) })
   return {
     prisma,
     log: new PostgresMessageLog(pool),

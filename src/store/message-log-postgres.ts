@@ -3,19 +3,19 @@
 // unnest out). The batch's channel rows are locked first, in id order, so concurrent hubs
 // reserve gapless seqs and never deadlock.
 import type pg from 'pg'
-import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
 import {
-  CHANNEL_COLUMNS,
-  plan,
-  reservations,
-  retryKeys,
-  settle,
-  type ChannelRow,
+  INSERT_COLUMNS,
+  cursorSql,
+  rangeParams,
+  rangeSql,
+  type Cursor,
   type MessageDraft,
+  type MessageLog,
   type MessageRow,
   type Outcome,
-} from './write-batch.js'
+  type Range,
+} from './message-log.js'
+import { CHANNEL_COLUMNS, plan, reservations, retryKeys, settle, type ChannelRow } from './write-batch.js'
 
 export class PostgresMessageLog implements MessageLog {
   constructor(private readonly pool: pg.Pool) {}

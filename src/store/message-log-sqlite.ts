@@ -3,19 +3,19 @@
 // write lock across an await and cannot deadlock with Prisma's connection. When the file is
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
-import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
 import {
-  CHANNEL_COLUMNS,
-  plan,
-  reservations,
-  retryKeys,
-  settle,
-  type ChannelRow,
+  INSERT_COLUMNS,
+  cursorSql,
+  rangeParams,
+  rangeSql,
+  type Cursor,
   type MessageDraft,
+  type MessageLog,
   type MessageRow,
   type Outcome,
-} from './write-batch.js'
+  type Range,
+} from './message-log.js'
+import { CHANNEL_COLUMNS, plan, reservations, retryKeys, settle, type ChannelRow } from './write-batch.js'
 
 // SET reads the row as it was: last_seq is the seq before this batch's first.
 const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
