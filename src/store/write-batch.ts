@@ -1,8 +1,8 @@
 // The logic of one group-commit transaction, independent of the database: which messages are
 // refused (unknown channel, not a member, channel not active), which repeat a stored
 // client_msg_id (they get the original), what each channel's reservation moves (last_seq and the
-// seq each party last sent), and — once the seqs are reserved — the rows to insert. The message
-// logs (message-log-*.ts) run it inside their transactions, with the channel rows locked.
+// seq each party last sent), and — once the seqs are reserved — the rows to insert. The write
+// pipeline (write-pipeline.ts) runs it between the statements of each transaction.
 import { isMember, roleOf, type Parties, type Role } from '../domain/channel.js'
 import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
@@ -77,21 +77,21 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
 }
 
 /**
- * Given the last seq each channel reached after reserving its fresh messages (null: the channel
+ * Given the last seq each channel reached after reserving its fresh messages (absent: the channel
  * stopped being active meanwhile), settles every outcome and returns the rows to insert.
  */
 export function settle(
   drafts: MessageDraft[],
   channels: Map<string, ChannelRow>,
   planned: Plan,
-  reserved: Map<string, number | null>,
+  reserved: Map<string, number>,
   now: Date,
 ): { rows: MessageRow[]; outcomes: Outcome[] } {
   const { outcomes, fresh, firstOfKey } = planned
   const rows: MessageRow[] = []
   for (const [channelId, indexes] of fresh) {
     const lastSeq = reserved.get(channelId)
-    if (lastSeq === null || lastSeq === undefined) {
+    if (lastSeq === undefined) {
       for (const i of indexes) outcomes[i] = { error: new Errors.ChannelNotActive(channelId, 'no longer active') }
       continue
     }
