@@ -5,12 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { listOf, type Config } from './config.js'
 import { authPlugin } from './auth/plugin.js'
 import { serializeRequest } from './auth/redact.js'
-import { hubPlugin } from './hub/plugin.js'
+import { brokerPlugin } from './plugins/broker.js'
+import { chatPlugin } from './plugins/chat.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { securityPlugin } from './plugins/security.js'
 import { storePlugin } from './plugins/store.js'
 import { swaggerPlugin } from './plugins/swagger.js'
+import { transportPlugin } from './plugins/transport.js'
 import { validationPlugin } from './plugins/validation.js'
 import { agentRoutes } from './routes/agents.js'
 import { channelRoutes } from './routes/channels.js'
@@ -45,19 +47,10 @@ export async function buildApp(config: Config): Promise<App> {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   })
   await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
+  await app.register(brokerPlugin)
   await app.register(authPlugin)
-  await app.register(hubPlugin, {
-    maxFrameBytes: config.MAX_FRAME_BYTES,
-    maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-    maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
-    maxConnectionsPerAgent: config.MAX_CONNECTIONS_PER_AGENT,
-    allowedOrigins: listOf(config.WS_ALLOWED_ORIGINS),
-    maxPendingRequests: config.MAX_PENDING_REQUESTS,
-    ...(config.REDIS_URL === undefined
-      ? {}
-      : { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, presenceTtlMs: config.PRESENCE_TTL_MS } }),
-  })
+  await app.register(chatPlugin)
+  await app.register(transportPlugin)
 
   await app.register(healthRoutes)
   await app.register(channelRoutes)

@@ -20,15 +20,13 @@ const IssuedKey = Type.Object({
 })
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store } = app
-  const { hub } = app
-  const { router } = hub
-  const withPresence = async (row: AgentRow) => toAgent(row, (await hub.connections([row.id])).get(row.id) ?? 0)
+  const { store, broker } = app
+  const withPresence = async (row: AgentRow) => toAgent(row, (await broker.connections([row.id])).get(row.id) ?? 0)
 
   const issue = async (agentId: string, displayName?: string) => {
     const apiKey = generateKey()
     const row = await store.agents.setKey(agentId, await hashKey(apiKey), displayName)
-    router.disconnectAgent(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
+    broker.publishClose(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
     return { agent: await withPresence(row), api_key: apiKey }
   }
 
@@ -44,7 +42,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const page = await store.agents.list(request.query.limit, request.query.cursor)
-      const connections = await hub.connections(page.items.map((row) => row.id))
+      const connections = await broker.connections(page.items.map((row) => row.id))
       return {
         agents: page.items.map((row) => toAgent(row, connections.get(row.id) ?? 0)),
         next_cursor: page.next_cursor,
@@ -116,7 +114,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireAdmin(request.actor)
       const row = await store.agents.revokeKey(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
-      router.disconnectAgent(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
+      broker.publishClose(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
       return withPresence(row)
     },
   )

@@ -29,7 +29,7 @@ const tags = ['channels']
 
 export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
-  const { lifecycle, messaging } = app.hub.chat
+  const { lifecycle, messaging } = app.chat
 
   app.get(
     '/channels',

@@ -57,7 +57,7 @@ async function replies(agent: WsAgent, requestIds: string[], type: string): Prom
 
 describe('frames per second (MAX_FRAMES_PER_SECOND=1: bursts of 2)', () => {
   async function openChannel(app: App): Promise<string> {
-    const { channel } = await app.hub.chat.lifecycle.open('provider', 'consumer', null)
+    const { channel } = await app.chat.lifecycle.open('provider', 'consumer', null)
     return channel.id
   }
 
@@ -120,13 +120,13 @@ describe('connections per agent (MAX_CONNECTIONS_PER_AGENT=2)', () => {
       body: { error: { code: 'TOO_MANY_CONNECTIONS', message: 'Agent busy already holds 2 connections, the most allowed' } },
     })
     expect((await app.store.agents.get('busy'))?.lastSeenAt).toEqual(seenBefore)
-    expect(app.hub.router.connectionsOf('busy')).toBe(2)
+    expect(app.transport.router.connectionsOf('busy')).toBe(2)
     expect(await breaches(app, 'max_connections_per_agent')).toBe(1)
 
     // Other agents are not affected, and a closed connection frees its slot.
     expect(await (await connect('other')).request({ type: 'ping' }, 'pong')).toMatchObject({ type: 'pong' })
     await first.close()
-    await until(() => app.hub.router.connectionsOf('busy') === 1)
+    await until(() => app.transport.router.connectionsOf('busy') === 1)
     const again = await connect('busy')
     expect(await again.request({ type: 'ping' }, 'pong')).toMatchObject({ type: 'pong' })
   })
@@ -146,7 +146,7 @@ describe('connections per agent (MAX_CONNECTIONS_PER_AGENT=2)', () => {
     expect(statuses.filter((status) => status === 101)).toHaveLength(2)
     expect(statuses.filter((status) => status === 429)).toHaveLength(4)
     expect(await breaches(app, 'max_connections_per_agent')).toBe(4)
-    await until(() => app.hub.router.connectionsOf('racer') === 2)
+    await until(() => app.transport.router.connectionsOf('racer') === 2)
     for (const socket of sockets) socket.terminate()
   })
 })

@@ -58,7 +58,7 @@ describe('a consumer that stops reading', () => {
     await provider.next('ack', (a) => a.channel_id === slow.channelId && a.seq === total)
     expect(await metric('hub_slow_consumer_closes_total')).toBe(1)
     // Dropped, so the hub holds nothing more for it: what it sent is in the store.
-    expect(hub.app.hub.router.connectionsOf('slow-consumer')).toBe(0)
+    expect(hub.app.transport.router.connectionsOf('slow-consumer')).toBe(0)
     const grownMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024
     // One process holds the hub and its clients here, so this figure is informative only.
     console.log(`slow consumer: ${total} × 100 KB sent to a paused reader; process RSS grew ${grownMb.toFixed(1)} MB`)

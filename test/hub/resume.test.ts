@@ -21,7 +21,7 @@ beforeEach(async () => {
   for (let i = 1; i <= 5; i++) await consumer.next('chat_message')
   await consumer.close()
   // The hub has seen the close: nothing more is written to that socket.
-  await expect.poll(() => hub.app.hub.router.connectionsOf('consumer')).toBe(0)
+  await expect.poll(() => hub.app.transport.router.connectionsOf('consumer')).toBe(0)
 })
 
 afterEach(async () => {

@@ -58,10 +58,10 @@ it('acks or refuses every message it received, stores exactly the acked ones, an
 it('refuses new connections once shutdown has begun', async () => {
   const hub = await startHub()
   const agent = await WsAgent.connect(hub.wsUrl, 'lingering')
-  hub.app.hub.closing = true
+  hub.app.transport.closing = true
   expect(await refusedUpgrade(hub.wsUrl, '?agent_id=late')).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } })
   expect(await agent.request({ type: 'ping' }, 'pong')).toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
-  hub.app.hub.closing = false
+  hub.app.transport.closing = false
   await agent.close()
   await hub.close()
 })

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { bearerOf } from '../auth/plugin.js'
+import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { welcomeFrame } from '../protocol/builders.js'
 import { AgentId } from '../protocol/shapes.js'
@@ -20,21 +21,13 @@ const WsQuery = Type.Object({
   resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
 })
 
-export interface WsRouteOptions {
-  maxFrameBytes: number
-  maxBufferedBytes: number
-  maxFramesPerSecond: number
-  maxConnectionsPerAgent: number
-  /** Origins whose pages may open /ws; an upgrade carrying another Origin is refused (403). */
-  allowedOrigins: string[]
-}
-
-export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, options) => {
-  const { store, metrics, hub } = app
-  const handlers = createHandlers(store, hub.chat, hub.router)
+export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, metrics, chat, config } = app
+  const hub = app.transport
+  const handlers = createHandlers(store, chat, hub.router)
   const backfill = backfillFrom(store, hub.router)
-  const origins = new OriginPolicy(options.allowedOrigins, () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
-  const slots = new ConnectionSlots(options.maxConnectionsPerAgent, () =>
+  const origins = new OriginPolicy(listOf(config.WS_ALLOWED_ORIGINS), () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
+  const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
   )
 
@@ -67,7 +60,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
         agentId,
         socket,
         {
-          maxBufferedBytes: options.maxBufferedBytes,
+          maxBufferedBytes: config.MAX_BUFFERED_BYTES,
           onSlow: () => metrics.slowConsumers.inc(),
           onGap: () => metrics.gapFills.inc(),
         },
@@ -75,8 +68,8 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
         resume,
       )
       const dispatcher = new FrameDispatcher(connection, handlers, {
-        maxFrameBytes: options.maxFrameBytes,
-        maxFramesPerSecond: options.maxFramesPerSecond,
+        maxFrameBytes: config.MAX_FRAME_BYTES,
+        maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
         log: request.log,
         metrics,
         tasks: hub.tasks,
@@ -95,7 +88,7 @@ export const wsRoute: FastifyPluginAsyncTypebox<WsRouteOptions> = async (app, op
 
       hub.router.add(connection)
       metrics.connections.inc()
-      connection.sendFrame(welcomeFrame(agentId, options.maxFrameBytes))
+      connection.sendFrame(welcomeFrame(agentId, config.MAX_FRAME_BYTES))
       // A resuming client names its cursors first; everyone else is replayed from the hub's.
       if (!resume) {
         hub.tasks.run(

@@ -1,9 +1,8 @@
-// Which agents are connected where, and getting frames to them: notifications with request_id
-// on the copies that answer a request, and stored messages to their recipients (serialised once
-// per message, whatever the number of connections). With other hub instances (Peers), every
-// frame also goes to them, for the agents' connections there; what they send arrives through
-// the *Here methods.
-import type { Notifier } from '../chat/notifier.js'
+// Which agents are connected to this instance, and getting to their connections what the broker
+// brings: committed messages (serialised once per message, whatever the number of connections),
+// frames (with request_id on the copies that answer a request) and closes. The broker learns of
+// every agent that arrives or leaves here.
+import type { Broker, BrokerHandler } from '../broker/broker.js'
 import type { Role } from '../domain/channel.js'
 import { messageJson, replyTo, statusTold } from '../protocol/builders.js'
 import type { CloseCode } from '../protocol/close-codes.js'
@@ -14,50 +13,30 @@ import type { DeliveryCursors } from '../store/delivery-cursors.js'
 import type { StoredMessage } from '../store/index.js'
 import type { Connection, Sent } from './connection.js'
 
-/** The other hub instances, reached through a broker. */
-export interface Peers {
-  /** A committed batch, for its recipients connected elsewhere. */
-  publishMessages(batch: StoredMessage[]): void
-  /** A frame for these agents; `requestIds` names the agents whose copy answers their request. */
-  publishFrame(agentIds: string[], frame: HubFrame, requestIds: Map<string, RequestIdValue>): void
-  /** Closes the agent's connections elsewhere (its credentials changed). */
-  publishClose(agentId: string, code: CloseCode, reason: string): void
-  /**
-   * The agent now has this many connections here; `arrived`: the first of them just opened. Then
-   * it resolves once frames for it published anywhere reach this instance (from then on, a read
-   * of the store misses nothing that is not on its way), or once that could not be had in time
-   * and the instance catches up from the store instead.
-   */
-  present(agentId: string, connections: number, arrived: boolean): Promise<void>
-}
-
-export class Router implements Notifier {
+export class Router implements BrokerHandler {
   private readonly byAgent = new Map<string, Set<Connection>>()
   private readonly byId = new Map<string, Connection>()
-  private peers: Peers | undefined
   /** Per agent connected here: settles once the other instances' frames for it reach this one. */
   private readonly attached = new Map<string, Promise<void>>()
 
   constructor(
+    private readonly broker: Broker,
     private readonly cursors: DeliveryCursors,
     private readonly onDelivered: () => void,
+    /** Delivers from the store what the agents connected here lack. */
+    private readonly recover: (router: Router) => Promise<void>,
   ) {}
-
-  /** From now on, frames also go to the other hub instances. */
-  connectPeers(peers: Peers): void {
-    this.peers = peers
-  }
 
   add(connection: Connection): void {
     this.byId.set(connection.id, connection)
     const set = this.byAgent.get(connection.agentId) ?? new Set()
     set.add(connection)
     this.byAgent.set(connection.agentId, set)
-    const present = this.peers?.present(connection.agentId, set.size, set.size === 1)
-    if (present && set.size === 1) this.attached.set(connection.agentId, present)
+    const present = this.broker.present(connection.agentId, set.size, set.size === 1)
+    if (set.size === 1) this.attached.set(connection.agentId, present)
   }
 
-  /** Settles once frames for the agent from every instance reach this one (at once without peers). */
+  /** Settles once frames for the agent from every instance reach this one. */
   async reachable(agentId: string): Promise<void> {
     await this.attached.get(agentId)
   }
@@ -70,7 +49,7 @@ export class Router implements Notifier {
       this.byAgent.delete(connection.agentId)
       this.attached.delete(connection.agentId)
     }
-    void this.peers?.present(connection.agentId, set.size, false)
+    void this.broker.present(connection.agentId, set.size, false)
   }
 
   /** How many connections the agent has on this instance. */
@@ -95,27 +74,11 @@ export class Router implements Notifier {
     return [...this.byId.values()]
   }
 
-  /** Closes every connection of the agent, on every instance (its credentials changed). */
-  disconnectAgent(agentId: string, code: CloseCode, reason: string): void {
-    this.disconnectHere(agentId, code, reason)
-    this.peers?.publishClose(agentId, code, reason)
-  }
-
-  disconnectHere(agentId: string, code: CloseCode, reason: string): void {
+  close(agentId: string, code: CloseCode, reason: string): void {
     for (const connection of this.agentConnections(agentId)) connection.close(code, reason)
   }
 
-  notify(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {
-    this.notifyHere(agentIds, frame, replies)
-    if (!this.peers) return
-    // A reply to one connection stays here: the request came in on it.
-    const requestIds = new Map<string, RequestIdValue>()
-    for (const reply of replies) if ('agentId' in reply) requestIds.set(reply.agentId, reply.requestId)
-    const targets = new Set([...agentIds, ...requestIds.keys()])
-    if (targets.size > 0) this.peers.publishFrame([...targets], frame, requestIds)
-  }
-
-  notifyHere(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {
+  frame(agentIds: string[], frame: HubFrame, replies: Reply[]): void {
     const targets = new Map<Connection, RequestIdValue | undefined>()
     for (const agentId of agentIds) for (const connection of this.byAgent.get(agentId) ?? []) targets.set(connection, undefined)
     for (const reply of replies) {
@@ -132,14 +95,8 @@ export class Router implements Notifier {
     }
   }
 
-  /** Delivers a committed batch to every connection of each recipient, here and elsewhere. */
-  deliver(batch: StoredMessage[]): void {
-    this.deliverHere(batch)
-    this.peers?.publishMessages(batch)
-  }
-
   /** Delivers a batch, in commit order, to the recipients' connections on this instance. */
-  deliverHere(batch: StoredMessage[]): void {
+  messages(batch: StoredMessage[]): void {
     for (const { message, recipientId, recipientRole, previousSeq } of batch) {
       const connections = this.byAgent.get(recipientId)
       if (!connections) continue
@@ -148,6 +105,10 @@ export class Router implements Notifier {
         connection.deliver(message, json, recipientRole, previousSeq, this.sentCallback(message, recipientRole))
       }
     }
+  }
+
+  catchUp(): Promise<void> {
+    return this.recover(this)
   }
 
   /** Advances the recipient's delivery cursor once the message has left for the network. */
