@@ -1,17 +1,18 @@
-// The /ws side of the hub as a Fastify plugin: the router of the agents connected here (started
-// as the broker's handler), heartbeats, and the GET /ws endpoint. On shutdown it refuses new
+// The /ws side of the hub as a Fastify plugin: delivery, the router of the agents connected here
+// (started as the broker's handler), heartbeats, and the GET /ws endpoint. On shutdown it refuses new
 // frames and connections, finishes storing (and acking) what it accepted, then closes every
 // socket with 1001.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
+import { Delivery } from '../delivery/delivery.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
-import { catchUp } from '../transport/replay.js'
 import { Router } from '../transport/router.js'
 import { wsRoute } from '../transport/ws-route.js'
 
 export interface Transport {
   router: Router
+  delivery: Delivery
   /** Per-connection work (frames, replays, last-seen updates) that shutdown waits for. */
   tasks: TaskSet
   /** True once shutdown has begun. */
@@ -32,8 +33,9 @@ const CLOSE_GRACE_MS = 2000
 export const transportPlugin = fp(
   async (app) => {
     const { store, metrics, broker, config } = app
-    const router = new Router(broker, store.cursors, () => metrics.messagesDelivered.inc(), (here) => catchUp(store, here))
-    const transport: Transport = { router, tasks: new TaskSet(), closing: false }
+    const delivery = new Delivery(store, { delivered: () => metrics.messagesDelivered.inc(), gap: () => metrics.gapFills.inc() })
+    const router = new Router(broker, delivery)
+    const transport: Transport = { router, delivery, tasks: new TaskSet(), closing: false }
     app.decorate('transport', transport)
     await broker.start(router)
 

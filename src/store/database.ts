@@ -9,6 +9,7 @@ import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/clie
 import { migrate, type SqlRunner } from './migrate.js'
 import { providerOf, sqliteFile, type Provider } from './database-url.js'
 import { KeyedLock } from '../lib/keyed-lock.js'
+import { within } from '../lib/within.js'
 import type { MessageLog } from './message-log.js'
 import { PostgresMessageLog } from './message-log-postgres.js'
 import { SqliteMessageLog } from './message-log-sqlite.js'
@@ -42,6 +43,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000
 // other opening of the same file: openings in one process take turns.
 const sqliteOpenings = new KeyedLock()
 const MIGRATION_LOCK_KEY = 7_261_646_917
+/** How long closing waits for the pool's connections to end. */
+const POOL_END_WAIT_MS = 2000
 
 /**
  * Opens and migrates the database. `onError` hears of failures outside any query, such as the
@@ -105,9 +108,24 @@ async function openPostgres(url: string, onError: (error: unknown) => void): Pro
     migrated,
     close: async () => {
       await prisma.$disconnect()
-      await pool.end()
+      await endPool(pool)
     },
   }
+}
+
+/**
+ * Ends the pool once its connections have closed: pg's end() resolves as soon as it has asked
+ * them to, and a connection the server ends meanwhile (its database dropped) would still report
+ * an error.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount
+  const ended = new Promise<void>((resolve) => {
+    if (open === 0) resolve()
+    pool.on('remove', () => --open <= 0 && resolve())
+  })
+  await pool.end()
+  await within(POOL_END_WAIT_MS, ended)
 }
 
 function sqliteRunner(db: Database.Database): SqlRunner {

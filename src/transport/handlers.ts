@@ -9,8 +9,6 @@ import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
 import type { Store } from '../store/index.js'
 import type { Connection } from './connection.js'
-import { replayBacklog } from './replay.js'
-import type { Router } from './router.js'
 
 export interface FrameContext {
   connection: Connection
@@ -22,7 +20,10 @@ export interface FrameContext {
 type Handler<T extends ClientFrameType> = (ctx: FrameContext, frame: ClientFrameOf<T>) => Promise<void> | void
 export type Handlers = { [T in ClientFrameType]: Handler<T> }
 
-export function createHandlers(store: Store, chat: Chat, router: Router): Handlers {
+/** Replays what the connection missed (from the client's cursors, where it names them) and goes live. */
+export type Replay = (connection: Connection, clientCursors?: Map<string, number>) => Promise<number>
+
+export function createHandlers(store: Store, chat: Chat, replay: Replay): Handlers {
   const { lifecycle, messaging } = chat
   return {
     register_service: async (ctx, frame) => {
@@ -32,7 +33,7 @@ export function createHandlers(store: Store, chat: Chat, router: Router): Handle
     chat_request: async (ctx, frame) => {
       const channel = await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
       // Its answer is owed to this connection, should the live frame be lost between instances.
-      if (channel.status === 'pending') ctx.connection.told(channel.id, 'pending')
+      if (channel.status === 'pending') ctx.connection.deliveries.know(channel.id, 'pending')
     },
     chat_accept: async (ctx, frame) => {
       await lifecycle.accept(asAgent(ctx.connection.agentId), frame, ctx.origin)
@@ -62,7 +63,7 @@ export function createHandlers(store: Store, chat: Chat, router: Router): Handle
         throw new Errors.InvalidState('resume is the first frame of a connection opened with ?resume=1')
       }
       const cursors = new Map(frame.channels.map((cursor) => [cursor.channel_id, cursor.last_seq]))
-      const replayed = await replayBacklog(ctx.connection, store, router, cursors)
+      const replayed = await replay(ctx.connection, cursors)
       ctx.reply({ type: 'resume', replayed })
     },
     ping: (ctx) => ctx.reply({ type: 'pong', server_time: new Date().toISOString() }),

@@ -3,17 +3,17 @@
 // frames (with request_id on the copies that answer a request) and closes. The broker learns of
 // every agent that arrives or leaves here.
 import type { Broker, BrokerHandler } from '../broker/broker.js'
-import type { Role } from '../domain/channel.js'
-import { messageJson, replyTo, statusTold } from '../protocol/builders.js'
+import type { Deliveries } from '../delivery/deliveries.js'
+import type { Delivery } from '../delivery/delivery.js'
+import type { LocalDeliveries } from '../delivery/recovery.js'
+import { messageJson, replyTo } from '../protocol/builders.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame, RequestIdValue } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
-import type { MessageInfo } from '../protocol/shapes.js'
-import type { DeliveryCursors } from '../store/delivery-cursors.js'
 import type { StoredMessage } from '../store/index.js'
-import type { Connection, Sent } from './connection.js'
+import type { Connection } from './connection.js'
 
-export class Router implements BrokerHandler {
+export class Router implements BrokerHandler, LocalDeliveries {
   private readonly byAgent = new Map<string, Set<Connection>>()
   private readonly byId = new Map<string, Connection>()
   /** Per agent connected here: settles once the other instances' frames for it reach this one. */
@@ -21,10 +21,7 @@ export class Router implements BrokerHandler {
 
   constructor(
     private readonly broker: Broker,
-    private readonly cursors: DeliveryCursors,
-    private readonly onDelivered: () => void,
-    /** Delivers from the store what the agents connected here lack. */
-    private readonly recover: (router: Router) => Promise<void>,
+    private readonly delivery: Delivery,
   ) {}
 
   add(connection: Connection): void {
@@ -57,13 +54,13 @@ export class Router implements BrokerHandler {
     return this.byAgent.get(agentId)?.size ?? 0
   }
 
-  agentConnections(agentId: string): Connection[] {
-    return [...(this.byAgent.get(agentId) ?? [])]
-  }
-
   /** The agents connected to this instance. */
   agents(): string[] {
     return [...this.byAgent.keys()]
+  }
+
+  deliveriesOf(agentId: string): Deliveries[] {
+    return [...(this.byAgent.get(agentId) ?? [])].map((connection) => connection.deliveries)
   }
 
   get size(): number {
@@ -75,7 +72,7 @@ export class Router implements BrokerHandler {
   }
 
   close(agentId: string, code: CloseCode, reason: string): void {
-    for (const connection of this.agentConnections(agentId)) connection.close(code, reason)
+    for (const connection of this.byAgent.get(agentId) ?? []) connection.close(code, reason)
   }
 
   frame(agentIds: string[], frame: HubFrame, replies: Reply[]): void {
@@ -86,12 +83,10 @@ export class Router implements BrokerHandler {
         'connectionId' in reply ? [this.byId.get(reply.connectionId)] : [...(this.byAgent.get(reply.agentId) ?? [])]
       for (const connection of connections) if (connection) targets.set(connection, reply.requestId)
     }
-    const told = statusTold(frame)
     let plain: string | undefined
     for (const [connection, requestId] of targets) {
-      if (told) connection.told(told.channelId, told.status)
-      if (requestId === undefined) connection.send((plain ??= JSON.stringify(frame)))
-      else connection.send(JSON.stringify(replyTo(frame, requestId)))
+      const json = requestId === undefined ? (plain ??= JSON.stringify(frame)) : JSON.stringify(replyTo(frame, requestId))
+      connection.deliveries.tell(frame, json)
     }
   }
 
@@ -101,22 +96,11 @@ export class Router implements BrokerHandler {
       const connections = this.byAgent.get(recipientId)
       if (!connections) continue
       const json = messageJson(message)
-      for (const connection of connections) {
-        connection.deliver(message, json, recipientRole, previousSeq, this.sentCallback(message, recipientRole))
-      }
+      for (const connection of connections) connection.deliveries.deliver(message, json, recipientRole, previousSeq)
     }
   }
 
   catchUp(): Promise<void> {
-    return this.recover(this)
-  }
-
-  /** Advances the recipient's delivery cursor once the message has left for the network. */
-  sentCallback(message: MessageInfo, role: Role): Sent {
-    return (error) => {
-      if (error) return
-      this.cursors.advance(message.channel_id, role, message.seq)
-      this.onDelivered()
-    }
+    return this.delivery.catchUp(this)
   }
 }

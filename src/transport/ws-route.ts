@@ -11,9 +11,8 @@ import { welcomeFrame } from '../protocol/builders.js'
 import { AgentId } from '../protocol/shapes.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
-import { createHandlers } from './handlers.js'
+import { createHandlers, type Replay } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
-import { backfillFrom, replayBacklog } from './replay.js'
 
 const WsQuery = Type.Object({
   agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
@@ -24,8 +23,9 @@ const WsQuery = Type.Object({
 export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { store, metrics, chat, config } = app
   const hub = app.transport
-  const handlers = createHandlers(store, chat, hub.router)
-  const backfill = backfillFrom(store, hub.router)
+  const replay: Replay = (connection, cursors) =>
+    hub.delivery.replay(connection.deliveries, hub.router.reachable(connection.agentId), cursors)
+  const handlers = createHandlers(store, chat, replay)
   const origins = new OriginPolicy(listOf(config.WS_ALLOWED_ORIGINS), () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
   const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
@@ -62,9 +62,8 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         {
           maxBufferedBytes: config.MAX_BUFFERED_BYTES,
           onSlow: () => metrics.slowConsumers.inc(),
-          onGap: () => metrics.gapFills.inc(),
         },
-        backfill,
+        hub.delivery,
         resume,
       )
       const dispatcher = new FrameDispatcher(connection, handlers, {
@@ -92,7 +91,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       // A resuming client names its cursors first; everyone else is replayed from the hub's.
       if (!resume) {
         hub.tasks.run(
-          () => replayBacklog(connection, store, hub.router),
+          () => replay(connection),
           (error) => request.log.error({ err: error, agent_id: agentId }, 'replay failed'),
         )
       }
