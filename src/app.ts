@@ -1,10 +1,12 @@
-// Builds the hub as a Fastify instance: infrastructure plugins, the /ws hub and the REST routes,
-// registered explicitly. It does not listen (src/server.ts does).
+// Builds the hub as a Fastify instance: its named plugins (src/plugins: infrastructure, the chat
+// layer, the /ws side), then the REST routes, registered explicitly. The validated configuration
+// is decorated first, as app.config, and every plugin reads it there. It does not listen
+// (src/server.ts does).
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { listOf, type Config } from './config.js'
-import { authPlugin } from './auth/plugin.js'
+import type { Config } from './config.js'
 import { serializeRequest } from './auth/redact.js'
+import { authPlugin } from './plugins/auth.js'
 import { brokerPlugin } from './plugins/broker.js'
 import { chatPlugin } from './plugins/chat.js'
 import { errorsPlugin } from './plugins/errors.js'
@@ -42,11 +44,8 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(metricsPlugin)
   await app.register(swaggerPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
-  await app.register(securityPlugin, {
-    corsOrigins: listOf(config.CORS_ORIGINS),
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-  })
-  await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
+  await app.register(securityPlugin)
+  await app.register(storePlugin)
   await app.register(brokerPlugin)
   await app.register(authPlugin)
   await app.register(chatPlugin)

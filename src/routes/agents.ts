@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { generateKey, hashKey } from '../auth/api-keys.js'
-import { requireAdmin } from '../auth/plugin.js'
+import { requireAdmin } from '../auth/credentials.js'
 import { Errors } from '../errors.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { Agent as AgentRow } from '../generated/sqlite/client.js'

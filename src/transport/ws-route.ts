@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { bearerOf } from '../auth/plugin.js'
+import { bearerOf } from '../auth/credentials.js'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { welcomeFrame } from '../protocol/builders.js'

@@ -2,12 +2,12 @@
 // document) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
 // the same Authenticator.
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
+import { Authenticator } from '../auth/authenticator.js'
+import { bearerOf } from '../auth/credentials.js'
 import type { Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
-import { Authenticator } from './authenticator.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,12 +20,6 @@ declare module 'fastify' {
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs)(\/|$)/
-
-/** The bearer token of a request, if it has one. */
-export function bearerOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
-}
 
 export const authPlugin = fp(
   async (app) => {
@@ -51,8 +45,3 @@ export const authPlugin = fp(
   },
   { name: 'auth', dependencies: ['store'] },
 )
-
-/** Throws FORBIDDEN unless the operator is calling. */
-export function requireAdmin(actor: Actor): void {
-  if (actor.kind !== 'admin') throw new Errors.Forbidden('Only the operator may do this')
-}
