@@ -50,13 +50,20 @@ export class Connection implements Outlet {
 
   /** Pings the peer; returns false (and drops the connection) if it never answered the last ping. */
   heartbeat(): boolean {
-    if (!this.alive) {
+    const answered = this.alive
+    this.alive = false
+    // Closing already (dropped by an earlier beat, or closed for another reason): one that is
+    // still silent a beat later is cut, without counting as a missed ping again.
+    if (!this.isOpen) {
+      if (!answered) this.terminate()
+      return true
+    }
+    if (!answered) {
       this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong within the heartbeat interval')
       this.terminate()
       return false
     }
-    this.alive = false
-    if (this.isOpen) this.socket.ping()
+    this.socket.ping()
     return true
   }
 
