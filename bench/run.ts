@@ -6,8 +6,8 @@
 //   npm run bench -- [--quick] [--db sqlite|postgres] [--instances 1|2] [--pairs 50] [--size 256]
 //                    [--seconds 10] [--rate 2000] [--window 32] [--history 1000000] [--idle 10000]
 import { parseArgs } from 'node:util'
+import { tempDatabaseOf } from '../test/helpers/database.js'
 import { redisCluster, type Cluster } from './cluster.js'
-import { freshDatabase } from './database.js'
 import { createChannel, measureHistory, seedMessages, type HistoryResult } from './history.js'
 import { measureIdle, type IdleResult } from './idle.js'
 import { closePairs, connectPairs, percentile, runLoad, type LoadResult, type Workload } from './load.js'
@@ -87,7 +87,7 @@ const ratio = (hub: number, base: number) => (base > 0 ? `${fmt(hub / base, 2)}Ã
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
 
 async function main(): Promise<void> {
-  const db = await freshDatabase(args.db === 'postgres' ? 'postgres' : 'sqlite')
+  const db = await tempDatabaseOf(args.db === 'postgres' ? 'postgres' : 'sqlite')
   const cluster = instances > 1 ? await redisCluster() : undefined
   const port = 18_000 + (process.pid % 1000)
   const hubPort = port + 1
@@ -103,14 +103,7 @@ async function main(): Promise<void> {
   const hubServers = await startHubs(hubPorts, env, cluster)
   const httpUrl = `http://127.0.0.1:${hubPort}`
   const channelIds: string[] = []
-  for (let i = 0; i < pairs; i++) {
-    const response = await fetch(`${httpUrl}/channels`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ provider_id: `hub-bench-p${i}`, consumer_id: `hub-bench-c${i}` }),
-    })
-    channelIds.push(((await response.json()) as { channel_id: string }).channel_id)
-  }
+  for (let i = 0; i < pairs; i++) channelIds.push(await createChannel(httpUrl, `hub-bench-p${i}`, `hub-bench-c${i}`))
   const hub = await drive(hubServers, channelIds, cluster)
 
   let history: HistoryResult | undefined
@@ -127,7 +120,7 @@ async function main(): Promise<void> {
   idle.close()
   await idleServer.stop()
   await cluster?.close()
-  await db.drop()
+  await db.remove()
 
   report(hub, baseline, history, idle.result)
 }

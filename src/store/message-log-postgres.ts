@@ -3,18 +3,8 @@
 // unnest out). The batch's channel rows are locked first, in id order, so concurrent hubs
 // reserve gapless seqs and never deadlock.
 import type pg from 'pg'
-import {
-  INSERT_COLUMNS,
-  cursorSql,
-  rangeParams,
-  rangeSql,
-  type Cursor,
-  type MessageDraft,
-  type MessageLog,
-  type MessageRow,
-  type Outcome,
-  type Range,
-} from './message-log.js'
+import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
 import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
 

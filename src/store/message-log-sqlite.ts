@@ -3,18 +3,8 @@
 // write lock across an await and cannot deadlock with Prisma's connection. When the file is
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
-import {
-  INSERT_COLUMNS,
-  cursorSql,
-  rangeParams,
-  rangeSql,
-  type Cursor,
-  type MessageDraft,
-  type MessageLog,
-  type MessageRow,
-  type Outcome,
-  type Range,
-} from './message-log.js'
+import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
 import { runSync, writeBatch, type BatchStatements } from './write-pipeline.js'
 

@@ -4,7 +4,8 @@
 // resume with nothing lost or repeated.
 import { afterAll, describe, expect, it } from 'vitest'
 import { testDatabaseKind } from '../helpers/database.js'
-import { startCluster, until, type TestCluster } from '../helpers/cluster.js'
+import { startCluster, type TestCluster } from '../helpers/cluster.js'
+import { until } from '../helpers/poll.js'
 import { WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 const clusters: TestCluster[] = []
@@ -30,17 +31,17 @@ function inbox(agent: WsAgent, channelId: string): number[] {
   const seqs: number[] = []
   agent.socket.on('message', (data: Buffer) => {
     const frame = JSON.parse(data.toString('utf8')) as Frame
-    if (frame.type === 'chat_message' && frame.channel_id === channelId) seqs.push(frame.seq as number)
+    if (frame.type === 'chat_message' && frame.channel_id === channelId) seqs.push(frame.seq)
   })
   return seqs
 }
 
 async function sendAll(agent: WsAgent, channelId: string, contents: string[]): Promise<number[]> {
   const acks = await Promise.all(
-    contents.map((content) => agent.request({ type: 'chat_message', channel_id: channelId, content }, 'ack')),
+    contents.map((content) => agent.ask({ type: 'chat_message', channel_id: channelId, content }, 'ack')),
   )
   for (const ack of acks) expect(ack.type).toBe('ack')
-  return acks.map((ack) => ack.seq as number)
+  return acks.map((ack) => ack.seq)
 }
 
 describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances sharing Postgres and Redis', () => {
@@ -70,7 +71,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances sharing Postgr
     consumer.send({ type: 'chat_request', service_id: 'weather-svc', message: 'hello', request_id: 'req-1' })
     const request = await provider.next('chat_request')
     expect(request).toMatchObject({ consumer_id: 'consumer', service_id: 'weather-svc', message: 'hello' })
-    const channelId = request.channel_id as string
+    const channelId = request.channel_id
     provider.send({ type: 'chat_accept', channel_id: channelId })
     expect(await consumer.next('chat_accept', (f) => f.request_id === 'req-1')).toMatchObject({ channel_id: channelId, status: 'active' })
 
@@ -142,7 +143,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances sharing Postgr
     // Both of the provider's connections hear of the request; one accepts.
     const request = await providerA.next('chat_request')
     expect(await providerB.next('chat_request')).toMatchObject({ channel_id: request.channel_id })
-    const channelId = request.channel_id as string
+    const channelId = request.channel_id
     providerB.send({ type: 'chat_accept', channel_id: channelId })
     await consumerB.next('chat_accept')
     await consumerC.next('chat_accept')

@@ -2,7 +2,7 @@
 // once per connection, in seq order, with no gap at the seam between backlog and live traffic.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type FrameOf } from '../helpers/ws-agent.js'
 
 let hub: TestHub
 let provider: WsAgent
@@ -21,8 +21,8 @@ afterEach(async () => {
 
 const activeChannel = (consumer: WsAgent): Promise<string> => openChannel(provider, consumer, 'svc')
 
-async function collect(agent: WsAgent, count: number): Promise<Frame[]> {
-  const got: Frame[] = []
+async function collect(agent: WsAgent, count: number): Promise<FrameOf<'chat_message'>[]> {
+  const got: FrameOf<'chat_message'>[] = []
   for (let i = 0; i < count; i++) got.push(await agent.next('chat_message'))
   return got
 }

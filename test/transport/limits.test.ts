@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
 import { startHub, type TestHub } from '../helpers/hub.js'
 import { breaches } from '../helpers/metrics.js'
-import { refusedUpgrade, WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { until } from '../helpers/poll.js'
+import { refusedUpgrade, WsAgent, type Frame, type FrameType } from '../helpers/ws-agent.js'
 
 let hub: TestHub | undefined
 const agents: WsAgent[] = []
@@ -29,15 +30,6 @@ async function connect(agentId: string): Promise<WsAgent> {
   return agent
 }
 
-/** Waits (polling, without a fixed sleep) until the condition holds. */
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 /** What the channel holds once everything accepted has been committed. */
 async function storedContents(app: App, channelId: string): Promise<string[]> {
   await app.store.writer.drain()
@@ -46,7 +38,7 @@ async function storedContents(app: App, channelId: string): Promise<string[]> {
 }
 
 /** Replies (or errors) to the frames sent with these request_ids, by request_id. */
-async function replies(agent: WsAgent, requestIds: string[], type: string): Promise<Map<string, Frame>> {
+async function replies(agent: WsAgent, requestIds: string[], type: FrameType): Promise<Map<string, Frame>> {
   const got = await Promise.all(
     requestIds.map((requestId) =>
       Promise.race([agent.next(type, (f) => f.request_id === requestId), agent.next('error', (f) => f.request_id === requestId)]),

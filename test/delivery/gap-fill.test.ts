@@ -4,7 +4,7 @@
 // before the next live message that names it as its predecessor, exactly once.
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
-import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
+import { openChannel, WsAgent, type Frame, type FrameOf } from '../helpers/ws-agent.js'
 
 let hub: TestHub
 let provider: WsAgent
@@ -25,7 +25,7 @@ afterEach(async () => {
 })
 
 const messages = (agent: WsAgent) => {
-  const seen: Frame[] = []
+  const seen: FrameOf<'chat_message'>[] = []
   agent.socket.on('message', (data: Buffer) => {
     const frame = JSON.parse(data.toString('utf8')) as Frame
     if (frame.type === 'chat_message') seen.push(frame)

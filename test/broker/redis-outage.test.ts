@@ -6,7 +6,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testDatabaseKind } from '../helpers/database.js'
-import { privateRedis, startCluster, until, type PrivateRedis, type TestCluster } from '../helpers/cluster.js'
+import { privateRedis, startCluster, type PrivateRedis, type TestCluster } from '../helpers/cluster.js'
+import { until } from '../helpers/poll.js'
 import { openChannel, WsAgent, type Frame } from '../helpers/ws-agent.js'
 
 let cluster: TestCluster | undefined
@@ -34,14 +35,14 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     const received: number[] = []
     provider.socket.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString('utf8')) as Frame
-      if (frame.type === 'chat_message') received.push(frame.seq as number)
+      if (frame.type === 'chat_message') received.push(frame.seq)
     })
     const acked: number[] = []
     const send = async (count: number, tag: string) => {
       for (let i = 0; i < count; i++) {
-        const ack = await consumer.request({ type: 'chat_message', channel_id: channelId, content: `${tag}-${i}` }, 'ack')
+        const ack = await consumer.ask({ type: 'chat_message', channel_id: channelId, content: `${tag}-${i}` }, 'ack')
         expect(ack.type).toBe('ack')
-        acked.push(ack.seq as number)
+        acked.push(ack.seq)
       }
     }
 
@@ -63,7 +64,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     await until(() => received.length === acked.length)
     expect(received).toEqual(acked)
     // The other direction too.
-    const ack = await provider.request({ type: 'chat_message', channel_id: channelId, content: 'still here' }, 'ack')
+    const ack = await provider.ask({ type: 'chat_message', channel_id: channelId, content: 'still here' }, 'ack')
     expect(await consumer.next('chat_message', (f) => f.seq === ack.seq)).toMatchObject({ content: 'still here' })
     expect(a.stdout() + a.stderr()).toContain('Redis connection lost')
 

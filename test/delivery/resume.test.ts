@@ -61,7 +61,7 @@ describe('resume', () => {
     for (let i = 451; i <= 500; i++) provider.send({ type: 'chat_message', channel_id: channelId, content: `m${i}` })
     await provider.next('ack', (a) => a.seq === 500)
     const got: number[] = []
-    while (got.length < 500) got.push((await back.next('chat_message')).seq as number)
+    while (got.length < 500) got.push((await back.next('chat_message')).seq)
     expect(got).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
     await back.request({ type: 'ping' }, 'pong')
     expect(seqs(back.frames)).toEqual([])
