@@ -1,25 +1,31 @@
 // Checks that src/ keeps the shape its folders promise (npm run deps:check, in CI): no import
 // cycle, type imports included (madge, configured by .madgerc), and each folder importing only
-// the folders below it — domain/ nothing of the app, the broker never the /ws side or delivery.
-// Folders not listed (app.ts, server.ts, plugins/, routes/: the wiring) may import anything.
+// the layers below it (README's source tree lists them in order) — domain/ nothing of the app,
+// the broker never the /ws side or delivery. app.ts and server.ts, which wire it all, may import
+// anything.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import madge from 'madge'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
+/** The files at the top of src/ that the layers share. */
+const SHARED = ['config.ts', 'errors.ts', 'metrics.ts']
+const below = ['domain/', 'lib/', 'protocol/', 'store/']
 /** What each folder of src/ may import besides itself (paths inside src/; a trailing / is a folder). */
 const MAY_IMPORT: Record<string, string[]> = {
   'domain/': [],
   'lib/': [],
   'protocol/': ['domain/', 'errors.ts'],
-  'store/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'generated/'],
-  'broker/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'store/'],
-  'delivery/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'store/'],
-  'chat/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'store/', 'broker/'],
-  'auth/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'store/', 'config.ts'],
-  'transport/': ['domain/', 'protocol/', 'lib/', 'errors.ts', 'store/', 'broker/', 'delivery/', 'chat/', 'auth/', 'config.ts', 'plugins/metrics.ts'],
-  'client/': ['protocol/', 'domain/'],
+  'store/': ['domain/', 'lib/', 'protocol/', 'errors.ts', 'generated/'],
+  'broker/': [...below, 'errors.ts'],
+  'delivery/': [...below, 'errors.ts'],
+  'chat/': [...below, 'broker/', 'errors.ts'],
+  'auth/': [...below, ...SHARED],
+  'transport/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', ...SHARED],
+  'plugins/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', ...SHARED],
+  'routes/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'plugins/', ...SHARED],
+  'client/': ['domain/', 'protocol/'],
 }
 
 const within = (path: string, place: string) => (place.endsWith('/') ? path.startsWith(place) : path === place)

@@ -1,7 +1,7 @@
-// The /ws side of the hub as a Fastify plugin: delivery, the router of the agents connected here
-// (started as the broker's handler), heartbeats, and the GET /ws endpoint. On shutdown it refuses new
-// frames and connections, finishes storing (and acking) what it accepted, then closes every
-// socket with 1001.
+// The /ws side of the hub as a Fastify plugin: delivery, the router of the agents connected
+// here (started as the broker's handler), heartbeats, and the GET /ws endpoint. On shutdown it
+// refuses new frames and connections, finishes storing (and acking) what it accepted, then
+// closes every socket with 1001.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import { Delivery } from '../delivery/delivery.js'
