@@ -1,11 +1,14 @@
-// Writes docs/protocol.md, the /ws protocol reference, from the frame schemas in
-// src/protocol (`write`), or fails when the checked-in file is stale (`check`).
+// Writes docs/protocol.md, the /ws protocol reference, from the frame schemas in src/protocol
+// (`write`), or fails when the checked-in file is stale (`check`). Every field is a row, the
+// fields of nested objects too (`channels[].last_seq`); each frame shows its answers and examples.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { TObject, TSchema } from '@sinclair/typebox'
 import { ClientFrames, HubFrames } from '../src/protocol/frames.js'
 import { CloseCode, CLOSE_CODE_MEANINGS } from '../src/protocol/close-codes.js'
 import { Errors } from '../src/errors.js'
+import { REPLIES } from '../src/protocol/asyncapi.js'
+import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from '../src/protocol/frame-examples.js'
 import { writeOrCheck } from './generated-file.js'
 
 export const PROTOCOL_DOC_PATH = fileURLToPath(new URL('../docs/protocol.md', import.meta.url))
@@ -15,26 +18,47 @@ function typeOf(schema: TSchema): string {
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``
   if (schema.anyOf) return (schema.anyOf as TSchema[]).map(typeOf).join(' \\| ')
   if (schema.type === 'array') return `${typeOf(schema.items as TSchema)}[]`
-  if (schema.type === 'object' && schema.title === undefined && schema.properties === undefined) return 'object'
-  if (schema.type === 'object') return 'object'
+  if (schema.type === 'object') return typeof schema.$id === 'string' ? schema.$id : 'object'
   const limits = [
     schema.minLength !== undefined ? `≥${schema.minLength}` : '',
     schema.maxLength !== undefined ? `≤${schema.maxLength} chars` : '',
     schema.minimum !== undefined ? `≥${schema.minimum}` : '',
     schema.maximum !== undefined ? `≤${schema.maximum}` : '',
   ].filter(Boolean)
+  if (schema.format !== undefined) limits.unshift(String(schema.format))
   return `${String(schema.type)}${limits.length ? ` (${limits.join(', ')})` : ''}`
 }
 
-function frameSection(frame: TObject): string {
-  const required = new Set(frame.required ?? [])
-  const rows = Object.entries(frame.properties)
-    .filter(([name]) => name !== 'type')
-    .map(([name, schema]) => {
-      const field = schema
-      const description = (field.description ?? '').replace(/\|/g, '\\|')
-      return `| \`${name}\` | ${typeOf(field)} | ${required.has(name) ? 'yes' : 'no'} | ${description} |`
+/** The object whose fields a field holds, through arrays and nullable unions: they get rows too. */
+function nestedObject(schema: TSchema): { object: TObject; suffix: string } | undefined {
+  if (schema.type === 'array') {
+    const inner = nestedObject(schema.items as TSchema)
+    return inner && { ...inner, suffix: `[]${inner.suffix}` }
+  }
+  if (schema.anyOf) {
+    const objects = (schema.anyOf as TSchema[]).map(nestedObject).filter((found) => found !== undefined)
+    return objects.length === 1 ? objects[0] : undefined
+  }
+  return schema.type === 'object' && schema.properties ? { object: schema as TObject, suffix: '' } : undefined
+}
+
+/** One row per field, and under a field that holds objects, one per field of those (`a[].b`). */
+function fieldRows(object: TObject, prefix = ''): string[] {
+  const required = new Set(object.required ?? [])
+  return Object.entries(object.properties)
+    .filter(([name]) => !(prefix === '' && name === 'type'))
+    .flatMap(([name, field]) => {
+      // A nullable field describes itself on the schema it makes nullable.
+      const described = field.description ?? (field.anyOf as TSchema[] | undefined)?.find((member) => member.description)?.description
+      const description = String(described ?? '').replace(/\|/g, '\\|')
+      const row = `| \`${prefix}${name}\` | ${typeOf(field)} | ${required.has(name) ? 'yes' : 'no'} | ${description} |`
+      const nested = nestedObject(field)
+      return nested ? [row, ...fieldRows(nested.object, `${prefix}${name}${nested.suffix}.`)] : [row]
     })
+}
+
+function frameSection(frame: TObject, examples: readonly object[], replies?: readonly string[]): string {
+  const answers = replies === undefined ? [] : [...replies.map((type) => `\`${type}\``), '`error`']
   return [
     `### \`${String(frame.title)}\``,
     '',
@@ -42,8 +66,10 @@ function frameSection(frame: TObject): string {
     '',
     '| field | type | required | meaning |',
     '|---|---|---|---|',
-    ...rows,
+    ...fieldRows(frame),
     '',
+    ...(replies === undefined ? [] : [`Answered with ${answers.join(' or ')}${replies.length ? '' : ' only when refused'}.`, '']),
+    ...examples.map((example) => `\`\`\`json\n${JSON.stringify(example)}\n\`\`\`\n`),
   ].join('\n')
 }
 
@@ -59,10 +85,13 @@ export function renderProtocolDoc(): string {
     '',
     '## Client → hub frames',
     '',
-    ...ClientFrames.map(frameSection),
+    ...ClientFrames.map((frame) => {
+      const type = frame.properties.type.const
+      return frameSection(frame, CLIENT_FRAME_EXAMPLES[type], REPLIES[type])
+    }),
     '## Hub → client frames',
     '',
-    ...HubFrames.map(frameSection),
+    ...HubFrames.map((frame) => frameSection(frame, HUB_FRAME_EXAMPLES[frame.properties.type.const])),
     '## Error codes',
     '',
     'Carried by `error` frames and by REST errors (`{"error": {"code", "message"}}`), with the HTTP status REST uses.',

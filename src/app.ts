@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { serializeRequest } from './auth/redact.js'
+import { asyncapiPlugin } from './plugins/asyncapi.js'
 import { authPlugin } from './plugins/auth.js'
 import { brokerPlugin } from './plugins/broker.js'
 import { chatPlugin } from './plugins/chat.js'
@@ -20,6 +21,8 @@ import { agentRoutes } from './routes/agents.js'
 import { channelRoutes } from './routes/channels.js'
 import { healthRoutes } from './routes/health.js'
 import { serviceRoutes } from './routes/services.js'
+import { PROTOCOL_VERSION } from './protocol/builders.js'
+import { WS_ROOT, wsAtRoot } from './transport/ws-route.js'
 
 export type App = FastifyInstance
 
@@ -36,15 +39,19 @@ export async function buildApp(config: Config): Promise<App> {
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
     requestIdHeader: 'x-request-id',
+    rewriteUrl: wsAtRoot,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
 
   await app.register(errorsPlugin)
   await app.register(validationPlugin)
-  await app.register(metricsPlugin)
+  // Before every route, so that the OpenAPI document lists them all (/metrics included).
   await app.register(swaggerPlugin)
+  await app.register(metricsPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
   await app.register(securityPlugin)
+  // Before the /ws side: it documents the WebSocket routes as they are registered.
+  await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION, aliases: [WS_ROOT] })
   await app.register(storePlugin)
   await app.register(brokerPlugin)
   await app.register(authPlugin)

@@ -1,7 +1,8 @@
-// The user-facing documents match the code: openapi/openapi.json, docs/protocol.md, and the
-// Swagger UI at /docs lists every REST route.
+// The user-facing documents match the code: openapi/openapi.json, asyncapi/asyncapi.json,
+// docs/protocol.md (every nested shape in full), and the Swagger UI at /docs lists every REST route.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ASYNCAPI_FILE, generateAsyncApi } from '../scripts/asyncapi.js'
 import { generateOpenApi, OPENAPI_PATH } from '../scripts/openapi.js'
 import { PROTOCOL_DOC_PATH, renderProtocolDoc } from '../scripts/protocol-doc.js'
 import { buildTestApp } from './helpers/hub.js'
@@ -17,13 +18,23 @@ const ROUTES = [
   'GET /services',
   'POST /services',
   'GET /agents',
+  'POST /agents',
+  'GET /agents/{id}',
+  'POST /agents/{id}/key',
+  'DELETE /agents/{id}/key',
   'GET /healthz',
   'GET /readyz',
+  'GET /metrics',
+  'GET /asyncapi.json',
 ]
 
 describe('checked-in documents', () => {
   it('openapi/openapi.json is what the code generates', async () => {
     expect(readFileSync(OPENAPI_PATH, 'utf8')).toBe(await generateOpenApi())
+  })
+
+  it('asyncapi/asyncapi.json is what the code generates', async () => {
+    expect(readFileSync(ASYNCAPI_FILE, 'utf8')).toBe(await generateAsyncApi())
   })
 
   it('docs/protocol.md is what the frame schemas generate', () => {
@@ -35,6 +46,23 @@ describe('checked-in documents', () => {
     for (const type of ['welcome', 'register_service', 'chat_request', 'chat_accept', 'chat_reject', 'chat_message', 'ack', 'chat_end', 'chat_history', 'ping', 'pong', 'error']) {
       expect(doc).toContain(`### \`${type}\``)
     }
+  })
+
+  it('docs/protocol.md spells out the fields of every nested object', () => {
+    const rows = renderProtocolDoc()
+      .split('\n')
+      .map((line) => /^\| `([^`]+)` \| (.+?) \| (yes|no) \| (.*) \|$/.exec(line))
+      .filter((match) => match !== null)
+    expect(rows.map((row) => row[1])).toEqual(
+      expect.arrayContaining(['channels[].channel_id', 'channels[].last_seq', 'messages[].message_id', 'messages[].seq']),
+    )
+    rows.forEach((row, i) => {
+      const [, field, type] = row
+      // A field holding objects (named or not) is followed by rows for their fields.
+      if (/^(object|[A-Z]\w*)(\[\])*$/.test(type ?? '') && field !== undefined && !field.endsWith('metadata')) {
+        expect(rows[i + 1]?.[1], field).toMatch(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}(\\[\\])*\\.`))
+      }
+    })
   })
 })
 

@@ -1,4 +1,5 @@
-// What a request presents as credentials, and the one check that only the operator passes.
+// What a request presents as credentials (its bearer token, the agent it names), and the one
+// check that only the operator passes.
 import type { FastifyRequest } from 'fastify'
 import type { Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
@@ -7,6 +8,12 @@ import { Errors } from '../errors.js'
 export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+}
+
+/** The X-Agent-Id header of a request (its first value, if repeated). */
+export function agentIdHeaderOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-agent-id']
+  return Array.isArray(header) ? header[0] : header
 }
 
 /** Throws FORBIDDEN unless the operator is calling. */

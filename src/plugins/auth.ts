@@ -1,10 +1,10 @@
 // Authentication as a Fastify plugin: every REST request (but health, metrics and the API
-// document) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
+// documents) gets its actor before its handler runs; /ws upgrades are admitted by ws-route with
 // the same Authenticator.
 import fp from 'fastify-plugin'
 import { Value } from '@sinclair/typebox/value'
 import { Authenticator } from '../auth/authenticator.js'
-import { bearerOf } from '../auth/credentials.js'
+import { agentIdHeaderOf, bearerOf } from '../auth/credentials.js'
 import type { Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs)(\/|$)/
+const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json)(\/|$)/
 
 export const authPlugin = fp(
   async (app) => {
@@ -35,8 +35,7 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url
       if (route === undefined || PUBLIC.test(route)) return
-      const header = request.headers['x-agent-id']
-      const agentId = Array.isArray(header) ? header[0] : header
+      const agentId = agentIdHeaderOf(request)
       if (agentId !== undefined && !Value.Check(AgentId, agentId)) {
         throw new Errors.BadRequest('X-Agent-Id must be 1–128 characters of [A-Za-z0-9._:-]')
       }

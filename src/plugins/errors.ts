@@ -3,11 +3,21 @@
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { isHubError } from '../errors.js'
+import { Errors, isHubError } from '../errors.js'
+import { EXAMPLE, errorOf } from '../protocol/examples.js'
 
 export const ErrorResponse = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-  { description: 'Every error has this shape.' },
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable UPPER_SNAKE code to branch on (see docs/protocol.md, Error codes).' }),
+      message: Type.String({ description: 'What went wrong, for people.' }),
+    }),
+  },
+  {
+    $id: 'Error',
+    description: 'Every error has this shape.',
+    examples: [{ error: errorOf(new Errors.ChannelNotFound(EXAMPLE.channel)) }],
+  },
 )
 
 /** Codes for Fastify's own errors, by status. */

@@ -1,6 +1,7 @@
 // The hub's metrics as a Fastify plugin: one registry per app (src/metrics.ts), served as text
 // at GET /metrics.
 import fp from 'fastify-plugin'
+import { Type } from '@sinclair/typebox'
 import { createMetrics, type HubMetrics } from '../metrics.js'
 
 declare module 'fastify' {
@@ -13,7 +14,15 @@ export const metricsPlugin = fp(
   async (app) => {
     const metrics = createMetrics()
     app.decorate('metrics', metrics)
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const schema = {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics of this instance',
+      security: [],
+      produces: ['text/plain'],
+      response: { 200: { description: 'The metrics, in the Prometheus text format.', content: { 'text/plain': { schema: Type.String() } } } },
+    }
+    app.get('/metrics', { schema }, async (_request, reply) => {
       reply.type(metrics.registry.contentType)
       return metrics.registry.metrics()
     })

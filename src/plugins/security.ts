@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
-import { ErrorResponse } from './errors.js'
+import { errors } from '../routes/common.js'
 
 /** Probes that must answer however busy a client is. */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics'])
@@ -57,7 +57,7 @@ export const securityPlugin = fp(
     app.addHook('onRoute', (route) => {
       if (route.schema === undefined || route.schema.hide === true || UNLIMITED.has(route.url)) return
       const response = (route.schema.response ?? {}) as Record<number, unknown>
-      route.schema = { ...route.schema, response: { ...response, 429: ErrorResponse } }
+      route.schema = { ...route.schema, response: { ...response, ...errors(429) } }
     })
   },
   { name: 'security', dependencies: ['metrics', 'swagger'] },

@@ -21,7 +21,7 @@ export const ChatRequestedFrame = frame(
     consumer_id: AgentId,
     provider_id: AgentId,
     service_id: ServiceId,
-    message: Type.Optional(Type.String()),
+    message: Type.Optional(Type.String({ description: "The consumer's opening words, if it sent any." })),
     created_at: Timestamp,
   },
   'To the provider: a consumer asks to talk. Answer with `chat_accept` or `chat_reject`. Pending requests are re-sent when the provider connects.',
@@ -29,7 +29,7 @@ export const ChatRequestedFrame = frame(
 export const ChatAcceptedFrame = withType('chat_accept', Channel, 'To both sides: the channel is active.')
 export const ChatRejectedFrame = frame(
   'chat_reject',
-  { ...Channel.properties, reason: Type.Optional(Type.String()) },
+  { ...Channel.properties, reason: Type.Optional(Type.String({ description: "The provider's reason, if it gave one." })) },
   'To both sides: the request was rejected.',
 )
 export const ChatMessageDeliveryFrame = withType('chat_message', Message, 'To the recipient: a stored message.')
@@ -49,8 +49,8 @@ export const ChatEndedFrame = frame(
   'chat_end',
   {
     channel_id: ChannelId,
-    ended_by: Type.String(),
-    reason: Type.Optional(Type.String()),
+    ended_by: Type.String({ description: 'The agent that ended the channel, or "admin".' }),
+    reason: Type.Optional(Type.String({ description: 'The reason given, if any.' })),
     ended_at: Timestamp,
   },
   'To both sides: the channel has ended; further messages to it are refused.',
@@ -64,7 +64,10 @@ export const ResumedFrame = frame(
 export const PongReplyFrame = frame('pong', { server_time: Timestamp }, 'Reply to `ping`.')
 export const ErrorFrame = frame(
   'error',
-  { code: Type.String(), message: Type.String() },
+  {
+    code: Type.String({ description: 'Stable UPPER_SNAKE code to branch on (see Error codes).' }),
+    message: Type.String({ description: 'What went wrong, for people.' }),
+  },
   'A frame was refused. The connection stays open unless the client keeps abusing it.',
 )
 

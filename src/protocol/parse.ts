@@ -1,5 +1,7 @@
 // Turns raw /ws text into a validated client frame, with validators compiled once at start-up.
-// Throws the named error that becomes the `error` frame.
+// Throws the named error that becomes the `error` frame. In an optional top-level field JSON
+// `null` means absent (clients such as Python's send `None` for "not given"), so such nulls are
+// dropped before validation; a null in a required field is still refused.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Errors } from '../errors.js'
 import { ClientFrames, type ClientFrame, type RequestId } from './frames.js'
@@ -8,7 +10,12 @@ import type { Static } from '@sinclair/typebox'
 const checkers = new Map<string, TypeCheck<(typeof ClientFrames)[number]>>(
   ClientFrames.map((schema) => [schema.properties.type.const, TypeCompiler.Compile(schema)]),
 )
-
+const optionalFields = new Map<string, string[]>(
+  ClientFrames.map((schema) => {
+    const required = new Set<string>(schema.required ?? [])
+    return [schema.properties.type.const, Object.keys(schema.properties).filter((key) => !required.has(key))]
+  }),
+)
 
 export interface Parsed {
   frame?: ClientFrame
@@ -36,6 +43,7 @@ export function parseFrame(text: string): Parsed {
   }
   const checker = checkers.get(type)
   if (!checker) return { ...parsed, error: new Errors.UnknownType(JSON.stringify(type.slice(0, 64))) }
+  for (const key of optionalFields.get(type) ?? []) if (record[key] === null) delete record[key]
   if (checker.Check(value)) return { ...parsed, frame: value }
   // Only a refused frame pays for finding out why.
   const first = checker.Errors(value).First()

@@ -10,14 +10,33 @@ import { CloseCode } from '../protocol/close-codes.js'
 import type { Agent as AgentRow } from '../generated/sqlite/client.js'
 import { toAgent } from '../protocol/resources.js'
 import { Agent, AgentId, Text } from '../protocol/shapes.js'
-import { Cursor, ListLimit, NextCursor, errors } from './common.js'
+import { AGENT_EXAMPLE, EXAMPLE } from '../protocol/examples.js'
+import { Cursor, ListLimit, NextCursor, errors, ok } from './common.js'
 
 const tags = ['agents']
 const Params = Type.Object({ id: AgentId })
-const IssuedKey = Type.Object({
-  agent: Agent,
-  api_key: Type.String({ description: 'The new key. It is shown only now: the hub keeps only a hash of it.' }),
-})
+const IssuedKey = Type.Object(
+  {
+    agent: Agent,
+    api_key: Type.String({ description: 'The new key. It is shown only now: the hub keeps only a hash of it.' }),
+  },
+  {
+    $id: 'IssuedKey',
+    description: 'An agent and its new API key.',
+    examples: [{ agent: { ...AGENT_EXAMPLE, online: false, connections: 0 }, api_key: 'chk_3q7VbN2xY8mK4pR6tW1zA9sD5fG0hJcL' }],
+  },
+)
+const AgentPage = Type.Object(
+  { agents: Type.Array(Agent), next_cursor: NextCursor },
+  { $id: 'AgentPage', description: 'A page of agents, by id.', examples: [{ agents: [AGENT_EXAMPLE], next_cursor: null }] },
+)
+const NewAgent = Type.Object(
+  {
+    agent_id: AgentId,
+    display_name: Type.Optional(Text(200, { description: 'A name for people reading lists of agents.', examples: ['Weather provider'] })),
+  },
+  { $id: 'NewAgent', description: 'The agent to register.', examples: [{ agent_id: EXAMPLE.provider, display_name: 'Weather provider' }] },
+)
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, broker } = app
@@ -35,9 +54,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listAgents',
         summary: 'List agents by id, with online presence',
         querystring: Type.Object({ limit: ListLimit, cursor: Type.Optional(Cursor) }),
-        response: { 200: Type.Object({ agents: Type.Array(Agent), next_cursor: NextCursor }), ...errors(400, 401) },
+        response: { 200: ok('A page of agents, with their presence on every hub instance.', AgentPage), ...errors(400, 401) },
       },
     },
     async (request) => {
@@ -52,7 +72,15 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/agents/:id',
-    { schema: { tags, summary: 'Read an agent and its presence', params: Params, response: { 200: Agent, ...errors(401, 404) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getAgent',
+        summary: 'Read an agent and its presence',
+        params: Params,
+        response: { 200: ok('The agent.', Agent), ...errors(401, new Errors.NotFound(`Agent ${EXAMPLE.provider} does not exist`)) },
+      },
+    },
     async (request) => {
       const row = await store.agents.get(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
@@ -65,10 +93,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'registerAgent',
         summary: 'Register an agent and issue its API key (operator)',
         description: 'Refused (409) for an agent that already has a key: rotate it with POST /agents/{id}/key.',
-        body: Type.Object({ agent_id: AgentId, display_name: Type.Optional(Text(200)) }),
-        response: { 201: IssuedKey, ...errors(400, 401, 403, 409) },
+        body: NewAgent,
+        response: {
+          201: ok('The agent and its key.', IssuedKey),
+          ...errors(400, 401, new Errors.Forbidden('Only the operator may do this'), new Errors.AgentHasKey(EXAMPLE.provider)),
+        },
       },
     },
     async (request, reply) => {
@@ -86,10 +118,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'rotateAgentKey',
         summary: "Rotate an agent's API key (operator)",
         description: 'Issues a new key; the old one stops working and connections made with it are closed (4401).',
         params: Params,
-        response: { 200: IssuedKey, ...errors(401, 403, 404) },
+        response: {
+          200: ok('The agent and its new key.', IssuedKey),
+          ...errors(401, new Errors.Forbidden('Only the operator may do this'), new Errors.NotFound(`Agent ${EXAMPLE.provider} does not exist`)),
+        },
       },
     },
     async (request) => {
@@ -104,10 +140,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'revokeAgentKey',
         summary: "Revoke an agent's API key (operator)",
         description: 'The agent cannot connect until a new key is issued; its open connections are closed (4401).',
         params: Params,
-        response: { 200: Agent, ...errors(401, 403, 404) },
+        response: {
+          200: ok('The agent, without a key.', Agent),
+          ...errors(401, new Errors.Forbidden('Only the operator may do this'), new Errors.NotFound(`Agent ${EXAMPLE.provider} does not exist`)),
+        },
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@ import { actingAgent, assertMember } from '../chat/access.js'
 import { asAgent } from '../domain/actor.js'
 import { isMember } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import { CHANNEL_EXAMPLE, EXAMPLE } from '../protocol/examples.js'
 import { toChannel } from '../protocol/resources.js'
 import {
   AgentId,
@@ -22,10 +23,39 @@ import {
   Seq,
   ServiceId,
 } from '../protocol/shapes.js'
-import { Cursor, ListLimit, NextCursor, errors } from './common.js'
+import { Cursor, ListLimit, NextCursor, errors, ok } from './common.js'
 
 const Params = Type.Object({ id: ChannelId })
 const tags = ['channels']
+const ChannelPage = Type.Object(
+  { channels: Type.Array(Channel), next_cursor: NextCursor },
+  { $id: 'ChannelPage', description: 'A page of channels, oldest first.', examples: [{ channels: [CHANNEL_EXAMPLE], next_cursor: null }] },
+)
+const NewChannel = Type.Object(
+  { provider_id: AgentId, consumer_id: AgentId, service_id: Type.Optional(ServiceId) },
+  {
+    $id: 'NewChannel',
+    description: 'The two agents of the channel, and the service it is for.',
+    examples: [{ provider_id: EXAMPLE.provider, consumer_id: EXAMPLE.consumer, service_id: EXAMPLE.service }],
+  },
+)
+const NewMessage = Type.Object(
+  {
+    sender_id: Type.Optional(AgentId),
+    content: Content,
+    metadata: Type.Optional(Metadata),
+    client_msg_id: Type.Optional(ClientMsgId),
+  },
+  {
+    $id: 'NewMessage',
+    description: 'A message to store on the channel and deliver to the other agent.',
+    examples: [{ content: EXAMPLE.question, metadata: EXAMPLE.metadata, client_msg_id: EXAMPLE.clientMsgId }],
+  },
+)
+const EndChannel = Type.Object(
+  { reason: Type.Optional(Reason), ended_by: Type.Optional(AgentId) },
+  { $id: 'EndChannel', description: 'Why the channel ends, and (operator only) as whom.', examples: [{ reason: EXAMPLE.reason }] },
+)
 
 export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
@@ -36,6 +66,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listChannels',
         summary: 'List channels, newest last, filtered by agent, service or status',
         description: 'An agent sees only its own channels.',
         querystring: Type.Object({
@@ -45,7 +76,10 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
           limit: ListLimit,
           cursor: Type.Optional(Cursor),
         }),
-        response: { 200: Type.Object({ channels: Type.Array(Channel), next_cursor: NextCursor }), ...errors(400, 401, 403) },
+        response: {
+          200: ok('A page of the channels the caller may see that match the filters.', ChannelPage),
+          ...errors(400, 401, new Errors.Forbidden(`agent_id comes from your credentials: you are ${EXAMPLE.consumer}`)),
+        },
       },
     },
     async (request) => {
@@ -62,10 +96,20 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'openChannel',
         summary: 'Open an active channel between a provider and a consumer, or return the one they have',
         description: 'Both agents receive chat_accept over /ws when a channel is created.',
-        body: Type.Object({ provider_id: AgentId, consumer_id: AgentId, service_id: Type.Optional(ServiceId) }),
-        response: { 200: Channel, 201: Channel, ...errors(400, 401, 403, 404) },
+        body: NewChannel,
+        response: {
+          200: ok('The active channel the two agents already had for this service.', Channel),
+          201: ok('The new channel, active.', Channel),
+          ...errors(
+            400,
+            401,
+            new Errors.Forbidden('An agent may open only its own channels'),
+            new Errors.ServiceNotFound(EXAMPLE.service),
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -81,7 +125,15 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/channels/:id',
-    { schema: { tags, summary: 'Read a channel', params: Params, response: { 200: Channel, ...errors(401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getChannel',
+        summary: 'Read a channel',
+        params: Params,
+        response: { 200: ok('The channel, as it is now.', Channel), ...errors(401, 403, 404) },
+      },
+    },
     async (request) => toChannel(assertMember(request.actor, await store.channels.get(request.params.id), request.params.id)),
   )
 
@@ -90,6 +142,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listMessages',
         summary: 'Read history, oldest first within the page',
         description:
           'Without a cursor: the newest `limit` messages. `before_seq`: the page just before that seq. `after_seq`: the page just after it.',
@@ -99,7 +152,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
           before_seq: Type.Optional(Seq),
           after_seq: Type.Optional(Seq),
         }),
-        response: { 200: HistoryPage, ...errors(400, 401, 403, 404) },
+        response: { 200: ok('A page of messages, oldest first.', HistoryPage), ...errors(400, 401, 403, 404) },
       },
     },
     async (request) => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }),
@@ -110,17 +163,17 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'sendMessage',
         summary: 'Send a message as an agent of the channel',
         description:
           'Answers once the message is stored; the other agent receives it over /ws. An agent sends as itself (sender_id may be left out); the operator names sender_id. A repeated client_msg_id returns the original message with status 200.',
         params: Params,
-        body: Type.Object({
-          sender_id: Type.Optional(AgentId),
-          content: Content,
-          metadata: Type.Optional(Metadata),
-          client_msg_id: Type.Optional(ClientMsgId),
-        }),
-        response: { 200: Message, 201: Message, ...errors(400, 401, 403, 404, 409) },
+        body: NewMessage,
+        response: {
+          200: ok('A message with this client_msg_id was already stored: the original, nothing stored again.', Message),
+          201: ok('The message, stored.', Message),
+          ...errors(400, 401, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -136,12 +189,13 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'endChannel',
         summary: 'End an active channel',
         description:
           'Both agents receive chat_end over /ws. An agent ends as itself; the operator ends as "admin", or as the agent named in ended_by. The body may be omitted.',
         params: Params,
-        body: Type.Object({ reason: Type.Optional(Reason), ended_by: Type.Optional(AgentId) }),
-        response: { 200: Channel, ...errors(400, 401, 403, 404, 409) },
+        body: EndChannel,
+        response: { 200: ok('The channel, ended.', Channel), ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {

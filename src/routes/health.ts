@@ -3,31 +3,59 @@
 // other instances' agents through the database, so it stays ready.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { ok } from './common.js'
 
 const tags = ['operations']
-const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
-  database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-  redis: Type.Optional(
-    Type.Union([Type.Literal('up'), Type.Literal('down')], {
-      description: 'With REDIS_URL only. down: other instances are reached by polling the database until Redis is back.',
-    }),
-  ),
-  connections: Type.Integer({ description: 'Open /ws connections on this instance.' }),
-})
+const Readiness = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+    database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    redis: Type.Optional(
+      Type.Union([Type.Literal('up'), Type.Literal('down')], {
+        description: 'With REDIS_URL only. down: other instances are reached by polling the database until Redis is back.',
+      }),
+    ),
+    connections: Type.Integer({ description: 'Open /ws connections on this instance.' }),
+  },
+  {
+    $id: 'Readiness',
+    description: 'Whether this instance can serve, and why not.',
+    examples: [
+      { status: 'ready', database: 'up', connections: 12 },
+      { status: 'unavailable', database: 'down', redis: 'up', connections: 3 },
+    ],
+  },
+)
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
-      schema: { tags, summary: 'Liveness', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags,
+        operationId: 'getLiveness',
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: ok('The process is up.', Type.Object({ status: Type.Literal('ok') })) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   )
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'Readiness: can the hub serve (is the database up)? Reports Redis too, with REDIS_URL', security: [], response: { 200: Readiness, 503: Readiness } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getReadiness',
+        summary: 'Readiness: can the hub serve (is the database up)? Reports Redis too, with REDIS_URL',
+        security: [],
+        response: {
+          200: ok('Ready: the database answers.', Readiness),
+          503: ok('Not ready: the database does not answer (take this instance out of rotation).', Readiness),
+        },
+      },
+    },
     async (_request, reply) => {
       const up = await app.store.ping()
       return reply.status(up ? 200 : 503).send({

@@ -4,9 +4,23 @@ import { Type } from '@sinclair/typebox'
 import { actingAgent } from '../chat/access.js'
 import { toService } from '../protocol/resources.js'
 import { AgentId, Description, Service, ServiceId } from '../protocol/shapes.js'
-import { Cursor, ListLimit, NextCursor, errors } from './common.js'
+import { Errors } from '../errors.js'
+import { EXAMPLE, SERVICE_EXAMPLE } from '../protocol/examples.js'
+import { Cursor, ListLimit, NextCursor, errors, ok } from './common.js'
 
 const tags = ['services']
+const ServicePage = Type.Object(
+  { services: Type.Array(Service), next_cursor: NextCursor },
+  { $id: 'ServicePage', description: 'A page of services, by id.', examples: [{ services: [SERVICE_EXAMPLE], next_cursor: null }] },
+)
+const NewService = Type.Object(
+  { service_id: ServiceId, provider_id: Type.Optional(AgentId), description: Type.Optional(Description) },
+  {
+    $id: 'NewService',
+    description: 'The service, and (operator only) the provider it is bound to.',
+    examples: [{ service_id: EXAMPLE.service, description: EXAMPLE.description }],
+  },
+)
 
 export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
@@ -16,9 +30,10 @@ export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listServices',
         summary: 'List services by id',
         querystring: Type.Object({ provider_id: Type.Optional(AgentId), limit: ListLimit, cursor: Type.Optional(Cursor) }),
-        response: { 200: Type.Object({ services: Type.Array(Service), next_cursor: NextCursor }), ...errors(400, 401) },
+        response: { 200: ok('A page of services, optionally of one provider.', ServicePage), ...errors(400, 401) },
       },
     },
     async (request) => {
@@ -33,15 +48,15 @@ export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'registerService',
         summary: 'Bind a service to its provider',
         description:
           'A service id belongs to the first provider that registers it; registering it again as that provider updates its description. An agent registers for itself (provider_id may be left out); the operator names provider_id.',
-        body: Type.Object({
-          service_id: ServiceId,
-          provider_id: Type.Optional(AgentId),
-          description: Type.Optional(Description),
-        }),
-        response: { 201: Service, ...errors(400, 401, 403, 409) },
+        body: NewService,
+        response: {
+          201: ok('The service, bound to its provider (its description updated if it was already).', Service),
+          ...errors(400, 401, 403, new Errors.ServiceTaken(EXAMPLE.service)),
+        },
       },
     },
     async (request, reply) => {

@@ -1,24 +1,67 @@
-// GET /ws: identifies the agent at upgrade (refusing with an HTTP error, not a closed socket),
-// checks the page's Origin and the agent's connection count, then greets it, replays what it
-// missed and serves its frames.
+// GET /ws (also reached at `/`, see wsAtRoot): identifies the agent at upgrade (refusing with an
+// HTTP error, not a closed socket), checks the page's Origin and the agent's connection count,
+// then greets it, replays what it missed and serves its frames.
+import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { bearerOf } from '../auth/credentials.js'
+import { agentIdHeaderOf, bearerOf } from '../auth/credentials.js'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { welcomeFrame } from '../protocol/builders.js'
+import { EXAMPLE } from '../protocol/examples.js'
 import { AgentId } from '../protocol/shapes.js'
+import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { createHandlers, type Replay } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
 
+// The upgrade request, as the AsyncAPI document shows it. agent_id is checked in preValidation,
+// so that a missing one is answered 401 and a malformed one 400 with a message of its own.
 const WsQuery = Type.Object({
-  agent_id: Type.Optional(Type.String({ description: 'The connecting agent.' })),
+  agent_id: Type.Optional(
+    Type.String({
+      description: 'The connecting agent (required here or as X-Agent-Id): 1–128 characters of [A-Za-z0-9._:-].',
+      examples: [EXAMPLE.consumer],
+    }),
+  ),
   api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
-  resume: Type.Optional(Type.String({ description: '1: the first frame will be `resume`; replay waits for it.' })),
+  resume: Type.Optional(
+    Type.String({ description: '1 (or true): the first frame will be `resume`; replay waits for it.', examples: ['1'] }),
+  ),
 })
+const WsHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ description: 'Bearer <API key> of the agent.' })),
+  'x-agent-id': Type.Optional(
+    Type.String({ description: 'The connecting agent, for clients that set headers; must agree with agent_id when both are given.' }),
+  ),
+  origin: Type.Optional(
+    Type.String({ description: 'Set by browsers: a page may connect only from an origin listed in WS_ALLOWED_ORIGINS.' }),
+  ),
+})
+const refusals = {
+  400: refusal(
+    'agent_id is not 1–128 characters of [A-Za-z0-9._:-], or X-Agent-Id names another agent.',
+    new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]'),
+  ),
+  401: refusal(
+    'No agent_id, or a missing, wrong or revoked API key.',
+    new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent'),
+    new Errors.Unauthorized(`Missing or wrong API key for ${EXAMPLE.consumer}`),
+  ),
+  403: refusal("The page's Origin is not one of WS_ALLOWED_ORIGINS.", new Errors.OriginNotAllowed('https://elsewhere.example')),
+  429: refusal(
+    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
+    new Errors.TooManyConnections(EXAMPLE.consumer, 16),
+    new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
+  ),
+  503: refusal(
+    'The hub is shutting down: connect to another instance, or again shortly.',
+    new Errors.Unavailable('The hub is shutting down; connect again shortly'),
+  ),
+}
 
 export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { store, metrics, chat, config } = app
@@ -35,13 +78,13 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/ws',
     {
       websocket: true,
-      schema: { hide: true, querystring: WsQuery },
+      schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
-        const agentId = request.query.agent_id
+        const agentId = agentIdOf(request.query.agent_id, request)
         if (agentId === undefined || agentId === '') {
-          throw new Errors.Unauthorized('The agent_id query parameter names the connecting agent')
+          throw new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent')
         }
         if (!Value.Check(AgentId, agentId)) {
           throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
@@ -54,7 +97,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (socket, request) => {
-      const agentId = request.query.agent_id as string
+      const agentId = agentIdOf(request.query.agent_id, request) as string
       const resume = request.query.resume === '1' || request.query.resume === 'true'
       const connection = new Connection(
         agentId,
@@ -97,4 +140,25 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
   )
+}
+
+/** The endpoint's second address, the bare host agents are given (see wsAtRoot). */
+export const WS_ROOT = '/'
+
+/**
+ * Fastify's rewriteUrl: a WebSocket upgrade to `/` (agents are given `ws://host:8765`) is one to
+ * /ws. Every other request keeps its URL, so a plain HTTP GET / keeps its usual answer.
+ */
+export function wsAtRoot(request: IncomingMessage): string {
+  const url = request.url ?? WS_ROOT
+  const root = url === WS_ROOT || url.startsWith(`${WS_ROOT}?`)
+  return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(WS_ROOT.length)}` : url
+}
+
+/** The agent an upgrade names: `agent_id`, or the X-Agent-Id header (they must agree when both are given). */
+function agentIdOf(query: string | undefined, request: FastifyRequest): string | undefined {
+  const header = agentIdHeaderOf(request)
+  if (query === undefined || query === '') return header
+  if (header !== undefined && header !== query) throw new Errors.BadRequest('agent_id and X-Agent-Id name different agents')
+  return query
 }
