@@ -7,7 +7,7 @@ import type { TObject, TSchema } from '@sinclair/typebox'
 import { ClientFrames, HubFrames } from '../src/protocol/frames.js'
 import { CloseCode, CLOSE_CODE_MEANINGS } from '../src/protocol/close-codes.js'
 import { Errors } from '../src/errors.js'
-import { REPLIES } from '../src/protocol/asyncapi.js'
+import { REPLIES } from '../src/protocol/replies.js'
 import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from '../src/protocol/frame-examples.js'
 import { writeOrCheck } from './generated-file.js'
 

@@ -20,6 +20,7 @@ import { validationPlugin } from './plugins/validation.js'
 import { agentRoutes } from './routes/agents.js'
 import { channelRoutes } from './routes/channels.js'
 import { healthRoutes } from './routes/health.js'
+import { messageRoutes } from './routes/messages.js'
 import { serviceRoutes } from './routes/services.js'
 import { PROTOCOL_VERSION } from './protocol/builders.js'
 import { WS_ROOT, wsAtRoot } from './transport/ws-route.js'
@@ -60,6 +61,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   await app.register(healthRoutes)
   await app.register(channelRoutes)
+  await app.register(messageRoutes)
   await app.register(serviceRoutes)
   await app.register(agentRoutes)
   return app
