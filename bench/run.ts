@@ -5,47 +5,15 @@
 // message crosses between them: each pair's provider is on the first, its consumer on the second.
 //   npm run bench -- [--quick] [--db sqlite|postgres] [--instances 1|2] [--pairs 50] [--size 256]
 //                    [--seconds 10] [--rate 2000] [--window 32] [--history 1000000] [--idle 10000]
-import { parseArgs } from 'node:util'
+//                    [--connects 2000]
 import { tempDatabaseOf } from '../test/helpers/database.js'
 import { redisCluster, type Cluster } from './cluster.js'
 import { createChannel, measureHistory, seedMessages, type HistoryResult } from './history.js'
+import { issueKeys, keyless, measureConnects, mintTokens, type ConnectResult } from './connects.js'
 import { measureIdle, type IdleResult } from './idle.js'
 import { closePairs, connectPairs, percentile, runLoad, type LoadResult, type Workload } from './load.js'
 import { cpuSeconds, memory, startServer, type Server } from './servers.js'
-
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    db: { type: 'string', default: 'sqlite' },
-    instances: { type: 'string', default: '1' },
-    pairs: { type: 'string' },
-    size: { type: 'string' },
-    seconds: { type: 'string' },
-    rate: { type: 'string' },
-    window: { type: 'string' },
-    history: { type: 'string' },
-    idle: { type: 'string' },
-  },
-})
-const quick = args.quick === true
-const setting = (value: string | undefined, full: number, fast: number) => Number(value ?? (quick ? fast : full))
-const pairs = setting(args.pairs, 50, 10)
-const size = setting(args.size, 256, 256)
-const seconds = setting(args.seconds, 10, 3)
-const rate = setting(args.rate, 2000, 1000)
-const window = setting(args.window, 32, 32)
-const historyRows = setting(args.history, 1_000_000, 20_000)
-const idleConnections = setting(args.idle, 10_000, 1_000)
-const instances = Number(args.instances)
-
-function refuse(message: string): never {
-  console.error(`bench: ${message}`)
-  process.exit(2)
-}
-if (instances !== 1 && instances !== 2) refuse(`--instances takes 1 or 2, not ${args.instances}`)
-if (instances > 1 && args.db !== 'postgres') {
-  refuse(`--instances ${instances} needs --db postgres: the instances share one database, and a SQLite file belongs to one process`)
-}
+import { args, connectCount, historyRows, idleConnections, instances, JWT_SECRET, pairs, quick, rate, seconds, size, window } from './settings.js'
 
 interface Figures {
   throughput: LoadResult
@@ -119,13 +87,35 @@ async function main(): Promise<void> {
   const idle = await measureIdle(`ws://127.0.0.1:${hubPort}`, idleServer.child.pid as number, idleConnections)
   idle.close()
   await idleServer.stop()
+  const connects = await measureConnectRates(hubPort, env, cluster)
   await cluster?.close()
   await db.remove()
 
-  report(hub, baseline, history, idle.result)
+  report(hub, baseline, history, idle.result, connects)
 }
 
-function report(hub: Figures, baseline: Figures, history: HistoryResult | undefined, idle: IdleResult): void {
+/**
+ * Connects per second by credential, on a hub that also accepts JWTs. Each mode runs twice over
+ * its own agents and the second run counts: the agents exist then, as when a fleet reconnects.
+ */
+async function measureConnectRates(port: number, env: Record<string, string>, cluster?: Cluster): Promise<ConnectResult[]> {
+  const [server] = (await startHubs([port], { ...env, HUB_JWT_SECRET: JWT_SECRET }, cluster)) as [Server]
+  const ids = (mode: string) => Array.from({ length: connectCount }, (_, i) => `connect-${mode}-${i}`)
+  const attempts = {
+    keyless: keyless(ids('keyless')),
+    keyed: await issueKeys(`http://127.0.0.1:${port}`, ids('keyed')),
+    jwt: await mintTokens(JWT_SECRET, ids('jwt')),
+  }
+  const results: ConnectResult[] = []
+  for (const mode of ['keyless', 'keyed', 'jwt'] as const) {
+    await measureConnects(`ws://127.0.0.1:${port}`, mode, attempts[mode])
+    results.push(await measureConnects(`ws://127.0.0.1:${port}`, mode, attempts[mode]))
+  }
+  await server.stop()
+  return results
+}
+
+function report(hub: Figures, baseline: Figures, history: HistoryResult | undefined, idle: IdleResult, connects: ConnectResult[]): void {
   const summed = instances > 1 ? ` (sum of the ${instances} instances)` : ''
   const rows: [string, number, number][] = [
     ['delivered msg/s, stored and acked (closed loop)', hub.throughput.delivered / hub.throughput.seconds, baseline.throughput.delivered / baseline.throughput.seconds],
@@ -153,6 +143,9 @@ function report(hub: Figures, baseline: Figures, history: HistoryResult | undefi
   }
   console.log(`\n| idle connections${instances > 1 ? ' (one instance, with Redis)' : ''} | connects/s | KiB per idle connection |\n|---|---|---|`)
   console.log(`| ${idle.connections} | ${fmt(idle.connectsPerSecond, 0)} | ${fmt(idle.kibPerConnection)} |`)
+  const credentials = { keyless: 'none (keyless, from this machine)', keyed: 'API key alone (Bearer)', jwt: 'HS256 JWT alone (Bearer)' }
+  console.log(`\n| connects of existing agents (${connectCount} each, 64 at a time, until welcome) | connects/s |\n|---|---|`)
+  for (const result of connects) console.log(`| ${credentials[result.mode]} | ${fmt(result.connectsPerSecond, 0)} |`)
 
   const delivered = hub.throughput.delivered / hub.throughput.seconds
   const targets: [string, boolean][] = [
@@ -162,6 +155,9 @@ function report(hub: Figures, baseline: Figures, history: HistoryResult | undefi
   ]
   if (history) targets.push([`history p99 < 5 ms at ${historyRows.toLocaleString('en')} rows`, history.tail.p99 < 5])
   targets.push(['< 50 KiB per idle connection', idle.kibPerConnection < 50])
+  for (const result of connects.filter((r) => r.mode !== 'keyless')) {
+    targets.push([`≥ 2,000 ${result.mode === 'jwt' ? 'JWT' : 'keyed'} connects/s`, result.connectsPerSecond >= 2_000])
+  }
   console.log('\ntargets:')
   for (const [target, met] of targets) console.log(`  ${met ? 'met   ' : 'MISSED'} ${target}`)
 }

@@ -36,6 +36,22 @@ const ConfigSchema = Type.Object({
   HUB_ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: "The operator's bearer token; once set, every request and connection must authenticate." }),
   ),
+  HUB_JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'Accept HS256 JWTs signed with this secret (32+ characters) from your own backend; `sub` is the agent id.',
+    }),
+  ),
+  HUB_JWKS_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://.+$',
+      description: 'Accept RS256 and ES256 JWTs signed with a key from this JWKS URL (fetched when needed and cached).',
+    }),
+  ),
+  HUB_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'With a JWT setting: the `iss` every token must carry.' })),
+  HUB_JWT_AUDIENCE: Type.Optional(
+    Type.String({ minLength: 1, description: 'With a JWT setting: the `aud` every token must carry (one of, if it is a list).' }),
+  ),
   TRUST_PROXY: Type.Boolean({
     default: false,
     description: 'Behind a reverse proxy: take the client address from X-Forwarded-For (for loopback trust and rate limits).',
@@ -102,6 +118,9 @@ export const listOf = (value: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean)
 
+/** Variables whose value is never shown in an error. */
+const SECRETS = new Set(['HUB_ADMIN_TOKEN', 'HUB_JWT_SECRET'])
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -117,8 +136,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const error = Value.Errors(ConfigSchema, converted).First()
   if (error) {
     const name = error.path.replace(/^\//, '')
-    const shown = name === 'HUB_ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(raw[name])
+    const shown = SECRETS.has(name) ? '(hidden)' : JSON.stringify(raw[name])
     throw new ConfigError(`invalid ${name}=${shown}: ${error.message}`)
   }
-  return converted as Config
+  const config = converted as Config
+  const jwt = config.HUB_JWT_SECRET !== undefined || config.HUB_JWKS_URL !== undefined
+  for (const name of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const) {
+    if (config[name] !== undefined && !jwt) throw new ConfigError(`${name} is set, but no JWT is accepted: set HUB_JWT_SECRET or HUB_JWKS_URL too`)
+  }
+  if (config.HUB_JWKS_URL !== undefined && !URL.canParse(config.HUB_JWKS_URL)) {
+    throw new ConfigError(`invalid HUB_JWKS_URL=${JSON.stringify(config.HUB_JWKS_URL)}: not a URL`)
+  }
+  return config
 }

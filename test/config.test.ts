@@ -29,12 +29,22 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['MAX_FRAME_BYTES', '10'],
     ['HUB_AUTH', 'maybe'],
+    ['HUB_JWKS_URL', 'ftp://keys.example/jwks.json'],
+    ['HUB_JWKS_URL', 'https://'],
   ])('stops on %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}=`))
   })
 
-  it('never prints the admin token', () => {
+  it('never prints the admin token or the JWT secret', () => {
     expect(() => loadConfig({ HUB_ADMIN_TOKEN: 'short' })).toThrow('invalid HUB_ADMIN_TOKEN=(hidden)')
+    expect(() => loadConfig({ HUB_JWT_SECRET: 'too-short-a-secret' })).toThrow('invalid HUB_JWT_SECRET=(hidden)')
+  })
+
+  it('takes JWT settings, and refuses an issuer or audience with no way to check a token', () => {
+    const jwt = { HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWKS_URL: 'https://idp.example/.well-known/jwks.json', HUB_JWT_ISSUER: 'https://idp.example', HUB_JWT_AUDIENCE: 'hub' }
+    expect(loadConfig(jwt)).toMatchObject(jwt)
+    expect(() => loadConfig({ HUB_JWT_ISSUER: 'https://idp.example' })).toThrow(/^HUB_JWT_ISSUER is set, but no JWT is accepted/)
+    expect(() => loadConfig({ HUB_JWT_AUDIENCE: 'hub' })).toThrow(/^HUB_JWT_AUDIENCE is set/)
   })
 })

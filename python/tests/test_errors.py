@@ -82,10 +82,13 @@ async def test_too_many_pending_requests(clients: Clients) -> None:
 
 async def test_upgrade_refusals(clients: Clients, hub: HubProcess) -> None:
     agent_id = unique("keyed")
-    first = ChatClient(hub_url=hub.ws_url, agent_id=agent_id, api_key="first-key-of-this-agent")
-    await first.connect()  # the first key an agent presents becomes its key
+    # The operator (a keyless caller on the hub's machine) issues the agent its key.
+    status, body = hub.request("POST", "/agents", {"agent_id": agent_id})
+    assert status == 201, body
+    first = ChatClient(hub_url=hub.ws_url, agent_id=agent_id, api_key=str(body["api_key"]))
+    await first.connect()
     await first.disconnect()
-    wrong = ChatClient(hub_url=hub.ws_url, agent_id=agent_id, api_key="another-key")
+    wrong = ChatClient(hub_url=hub.ws_url, agent_id=agent_id, api_key="a-key-nobody-issued")
     with pytest.raises(ChatError) as caught:
         await wrong.connect()
     assert (caught.value.code, caught.value.status) == (ErrorCode.UNAUTHORIZED, 401)

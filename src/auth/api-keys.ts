@@ -1,33 +1,34 @@
-// API keys: generated with 256 bits of randomness, stored only as a salted scrypt hash, and
-// checked in constant time. A key that has passed once is remembered by its SHA-256 (together
-// with the stored hash it matched), so a reconnecting agent does not pay for scrypt again; a
-// rotated or revoked key no longer matches the stored hash and is checked afresh.
+// API keys: 256 random bits, stored as their SHA-256 digest in an indexed column, so the key
+// alone finds its agent in one read. A fast hash suits a random secret (nothing to guess);
+// slow, salted hashes are for passwords. Keys stored by earlier versions as salted scrypt
+// hashes are still checked (with the agent id, since such a hash cannot be looked up) and are
+// replaced by a digest when next used, if they are of the issued kind.
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 
-const SCRYPT = { N: 16_384, r: 8, p: 1 }
-const KEY_LENGTH = 32
 const CACHE_LIMIT = 10_000
+/** What generateKey() makes: chk_ and 32 random bytes in base64url. */
+const ISSUED = /^chk_[A-Za-z0-9_-]{43}$/
 
 export function generateKey(): string {
   return `chk_${randomBytes(32).toString('base64url')}`
 }
 
-function derive(key: string, salt: Buffer, params = SCRYPT): Promise<Buffer> {
+/** The stored form of a key, and what it is looked up by. */
+export function keyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url')
+}
+
+/** A key the hub issued has 256 random bits; a key chosen by a client may have few. */
+export const isIssuedKey = (key: string): boolean => ISSUED.test(key)
+
+function derive(key: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(key, salt, KEY_LENGTH, { ...params, maxmem: 64 * 1024 * 1024 }, (error, derived) =>
-      error ? reject(error) : resolve(derived),
-    ),
+    scrypt(key, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, derived) => (error ? reject(error) : resolve(derived))),
   )
 }
 
-/** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
-export async function hashKey(key: string): Promise<string> {
-  const salt = randomBytes(16)
-  const hash = await derive(key, salt)
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$')
-}
-
-async function matches(key: string, stored: string): Promise<boolean> {
+/** Does the key match a `scrypt$N$r$p$salt$hash` stored by earlier versions? */
+async function matchesScrypt(key: string, stored: string): Promise<boolean> {
   const [scheme, N, r, p, salt, hash] = stored.split('$')
   if (scheme !== 'scrypt' || !salt || !hash) return false
   const expected = Buffer.from(hash, 'base64url')
@@ -35,15 +36,19 @@ async function matches(key: string, stored: string): Promise<boolean> {
   return derived.length === expected.length && timingSafeEqual(derived, expected)
 }
 
-export class KeyVerifier {
+/**
+ * Checks keys against scrypt hashes, remembering (by digest) those that passed, so that an
+ * agent whose key stays in scrypt form pays for scrypt once per process, not per connect.
+ */
+export class LegacyKeyVerifier {
   private readonly passed = new Map<string, string>()
 
   async verify(key: string, stored: string): Promise<boolean> {
-    const fingerprint = createHash('sha256').update(key).digest('base64url')
-    if (this.passed.get(fingerprint) === stored) return true
-    if (!(await matches(key, stored))) return false
+    const digest = keyDigest(key)
+    if (this.passed.get(digest) === stored) return true
+    if (!(await matchesScrypt(key, stored))) return false
     if (this.passed.size >= CACHE_LIMIT) this.passed.delete(this.passed.keys().next().value as string)
-    this.passed.set(fingerprint, stored)
+    this.passed.set(digest, stored)
     return true
   }
 }

@@ -37,6 +37,7 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
     const socket = {
       url: socketUrl(options.hubUrl, options.agentId),
       apiKey: options.apiKey,
+      tokenProvider: options.tokenProvider,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       heartbeatMs: options.heartbeatMs ?? 30_000,
     }

@@ -12,13 +12,15 @@ import { openSocket, type ResumeCursor, type SocketOptions } from './open-socket
 import type { ConnectionState } from './types.js'
 
 /**
- * Upgrade refusals after which reconnecting would only be refused again. Every close code
- * the hub uses is worth a reconnect (1001 shutting down, 1009 frame too big, 4400 too many
+ * Upgrade refusals after which reconnecting would only be refused again. Every other close
+ * code the hub uses is worth a reconnect (1001 shutting down, 1009 frame too big, 4400 too many
  * refused frames, 4408 no pong, 4429 read too slowly: the resume makes up for what the socket
- * lost), and so is 503 (a hub shutting down): credentials are checked at upgrade, with an
- * HTTP status, not by closing an open socket.
+ * lost), and so is 503 (a hub shutting down); 4401 (credentials no longer valid) is, only
+ * with a tokenProvider to get a fresh token from.
  */
 const FATAL_STATUSES = new Set([400, 401, 403, 404])
+/** Close code 4401: the key was rotated or revoked, or the token expired. */
+const UNAUTHORIZED = 4401
 
 export interface ConnectionEvents {
   /** A socket was welcomed: where its `resume` frame should have the hub resume from. */
@@ -94,7 +96,8 @@ export class Connection {
 
   private async open(reconnected: boolean): Promise<WelcomeFrame> {
     try {
-      return await openSocket(this.options, {
+      const apiKey = this.options.tokenProvider ? await this.freshToken() : this.options.apiKey
+      return await openSocket({ ...this.options, apiKey }, {
         onWelcome: (socket, welcome) => {
           if (this.current === 'closed') {
             socket.close(1000, 'client disconnect')
@@ -122,9 +125,22 @@ export class Connection {
     }
   }
 
+  private async freshToken(): Promise<string> {
+    try {
+      return await (this.options.tokenProvider as () => string | Promise<string>)()
+    } catch (error) {
+      throw new ChatHubError(ClientErrorCode.CONNECT_FAILED, `tokenProvider failed: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
   private onClose(code: number, reason: string): void {
     this.socket = undefined
     if (this.current === 'closed') return
+    // Credentials no longer valid: only a fresh token can make a reconnect succeed.
+    if (code === UNAUTHORIZED && this.options.tokenProvider === undefined) {
+      this.stop(code, reason, new ChatHubError('UNAUTHORIZED', `the hub closed the connection: ${reason || 'credentials no longer valid'} (${code})`))
+      return
+    }
     if (this.backoff === undefined) {
       this.stop(code, reason, new ChatHubError(ClientErrorCode.CONNECTION_LOST, `connection lost: ${code} ${reason}`))
     } else {

@@ -27,6 +27,8 @@ export interface SocketHandlers {
 export interface SocketOptions {
   url: string
   apiKey: string | undefined
+  /** Asked for a fresh credential before each socket is opened (it then replaces apiKey). */
+  tokenProvider?: (() => string | Promise<string>) | undefined
   /** Limit for the welcome, and for each silence while the replay streams in. */
   connectTimeoutMs: number
   heartbeatMs: number

@@ -42,6 +42,12 @@ export interface ChatClientOptions {
   agentId: string
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string
+  /**
+   * Called before every connect and reconnect; its token (a JWT from your backend) is sent as
+   * `Authorization: Bearer` instead of apiKey. With it, a socket the hub closes with 4401 (the
+   * token expired) reconnects with a fresh token; without it, 4401 ends the session.
+   */
+  tokenProvider?: () => string | Promise<string>
   /** Reconnect after an unexpected close (default true). */
   reconnect?: boolean | BackoffOptions
   /** How long a request waits for its reply (default 30 s; 0 waits forever). */

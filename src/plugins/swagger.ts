@@ -34,9 +34,14 @@ export const swaggerPlugin = fp(
             bearer: {
               type: 'http',
               scheme: 'bearer',
-              description: "An agent's API key (with X-Agent-Id), or the operator's HUB_ADMIN_TOKEN.",
+              description: "An agent's API key or JWT (either alone says which agent calls), or the operator's HUB_ADMIN_TOKEN.",
             },
-            agentId: { type: 'apiKey', in: 'header', name: 'X-Agent-Id', description: 'The agent the API key belongs to.' },
+            agentId: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-Agent-Id',
+              description: 'Optional with a credential (it must then name its agent); names a keyless agent on the hub’s machine.',
+            },
           },
         },
         // Keyless calls from the hub's own machine act as the operator unless HUB_ADMIN_TOKEN is set.

@@ -17,7 +17,8 @@ export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
     'The hub could not read the store to keep a channel in order; reconnect and resume: nothing is lost.',
   [CloseCode.TOO_MANY_ERRORS]:
     'The client kept sending frames the hub had to refuse: malformed or invalid ones, or more than MAX_FRAMES_PER_SECOND (RATE_LIMITED).',
-  [CloseCode.UNAUTHORIZED]: "The agent's API key was rotated or revoked; connect again with a valid key.",
+  [CloseCode.UNAUTHORIZED]:
+    "The agent's credentials are no longer valid: its API key was rotated or revoked, or its JWT expired (the socket is closed at the token's exp). Connect again with a valid key or a fresh token.",
   [CloseCode.HEARTBEAT_TIMEOUT]: 'The client did not answer the hub\'s WebSocket ping within one heartbeat interval.',
   [CloseCode.SLOW_CONSUMER]:
     'The client read too slowly: its unsent frames passed the high-water mark. Reconnect and resume; nothing is lost.',

@@ -1,13 +1,15 @@
 // REST for agents: who the hub knows and who is connected right now, on any hub instance; and,
-// for the operator, issuing, rotating and revoking API keys. A key is shown once, when issued; a rotated or revoked
-// key's open connections are closed at once (4401).
+// for the operator, issuing, rotating and revoking API keys — the only way a key comes to be.
+// A key is shown once, when issued; a rotated or revoked key's open connections are closed at
+// once (4401). Reads change nothing.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { generateKey, hashKey } from '../auth/api-keys.js'
+import { generateKey, keyDigest } from '../auth/api-keys.js'
 import { requireAdmin } from '../auth/credentials.js'
 import { Errors } from '../errors.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { Agent as AgentRow } from '../generated/sqlite/client.js'
+import { hasKey } from '../store/agents.js'
 import { toAgent } from '../protocol/resources.js'
 import { Agent, AgentId, Text } from '../protocol/shapes.js'
 import { AGENT_EXAMPLE, EXAMPLE } from '../protocol/examples.js'
@@ -18,12 +20,12 @@ const Params = Type.Object({ id: AgentId })
 const IssuedKey = Type.Object(
   {
     agent: Agent,
-    api_key: Type.String({ description: 'The new key. It is shown only now: the hub keeps only a hash of it.' }),
+    api_key: Type.String({ description: 'The new key. It is shown only now: the hub keeps only its SHA-256 digest.' }),
   },
   {
     $id: 'IssuedKey',
     description: 'An agent and its new API key.',
-    examples: [{ agent: { ...AGENT_EXAMPLE, online: false, connections: 0 }, api_key: 'chk_3q7VbN2xY8mK4pR6tW1zA9sD5fG0hJcL' }],
+    examples: [{ agent: { ...AGENT_EXAMPLE, online: false, connections: 0 }, api_key: 'chk_3q7VbN2xY8mK4pR6tW1zA9sD5fG0hJcLu2Ee0oXy1Qk' }],
   },
 )
 const AgentPage = Type.Object(
@@ -44,7 +46,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const issue = async (agentId: string, displayName?: string) => {
     const apiKey = generateKey()
-    const row = await store.agents.setKey(agentId, await hashKey(apiKey), displayName)
+    const row = await store.agents.setKey(agentId, keyDigest(apiKey), displayName)
     broker.publishClose(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
     return { agent: await withPresence(row), api_key: apiKey }
   }
@@ -106,9 +108,8 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       requireAdmin(request.actor)
       const { agent_id: agentId, display_name: displayName } = request.body
-      if ((await store.agents.get(agentId))?.apiKeyHash) {
-        throw new Errors.AgentHasKey(agentId)
-      }
+      const existing = await store.agents.get(agentId)
+      if (existing && hasKey(existing)) throw new Errors.AgentHasKey(agentId)
       return reply.status(201).send(await issue(agentId, displayName))
     },
   )

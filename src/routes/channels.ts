@@ -91,6 +91,10 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (actor.kind === 'agent' && !isMember({ providerId, consumerId }, actor.agentId)) {
         throw new Errors.Forbidden('An agent may open only its own channels')
       }
+      if (serviceId !== undefined && actor.kind === 'agent') {
+        if (actor.agentId === providerId) request.grant.assertRegister(serviceId)
+        else request.grant.assertRequest(serviceId)
+      }
       const { channel, created } = await lifecycle.open(providerId, consumerId, serviceId ?? null)
       return reply.status(created ? 201 : 200).send(toChannel(channel))
     },

@@ -62,6 +62,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { service_id: serviceId, description } = request.body
       const providerId = actingAgent(request.actor, request.body.provider_id, 'provider_id')
+      request.grant.assertRegister(serviceId)
       const service = await store.services.register(providerId, serviceId, description)
       return reply.status(201).send(toService(service))
     },

@@ -1,20 +1,73 @@
 // Agents: created on first sight (first /ws connection or first mention over REST), with the
-// time each was last seen.
+// time each was last seen, and their credentials: an API key's digest (indexed, so the key alone
+// finds its agent) or, for a key stored by an earlier version, its scrypt hash.
 import type { Agent } from '../generated/sqlite/client.js'
+import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
+import { LastSeen } from './last-seen.js'
+import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 
-export class AgentStore {
-  constructor(private readonly db: Db) {}
+/** What authentication needs of an agent row. */
+export interface Credentials {
+  agentId: string
+  /** The digest of its current (or revoked) key. */
+  keyDigest: string | null
+  /** The scrypt hash of a key stored by an earlier version. */
+  legacyHash: string | null
+  revoked: boolean
+}
 
-  /** Records that the agent is here now, creating it on first sight. */
-  async touch(agentId: string): Promise<void> {
-    const now = new Date()
-    await this.db.agent.upsert({
-      where: { id: agentId },
-      create: { id: agentId, lastSeenAt: now },
-      update: { lastSeenAt: now },
-    })
+interface CredentialRow {
+  id: string
+  api_key_digest: string | null
+  api_key_hash: string | null
+  revoked: boolean | number | bigint
+}
+
+/** Does the agent have a key that is not revoked? */
+export const hasKey = (row: Pick<Agent, 'apiKeyDigest' | 'apiKeyHash' | 'keyRevokedAt'>): boolean =>
+  row.apiKeyHash !== null || (row.apiKeyDigest !== null && row.keyRevokedAt === null)
+
+export class AgentStore {
+  private readonly lastSeen: LastSeen
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+    provider: Provider,
+    onError: (error: unknown) => void,
+  ) {
+    this.lastSeen = new LastSeen(db, log, provider, onError)
+  }
+
+  /** Records that the agent is here now, creating it on first sight (see LastSeen). */
+  touch(agentId: string): Promise<void> {
+    return this.lastSeen.touch(agentId)
+  }
+
+  /** Writes every last-seen time recorded so far. */
+  flush(): Promise<void> {
+    return this.lastSeen.flush()
+  }
+
+  /** The agent whose key has this digest: one read of a unique index, on every connect. */
+  byKeyDigest(digest: string): Promise<Credentials | null> {
+    return this.credentials('api_key_digest', digest)
+  }
+
+  credentialsOf(agentId: string): Promise<Credentials | null> {
+    return this.credentials('id', agentId)
+  }
+
+  /** Replaces a key's scrypt hash by its digest, unless the key changed meanwhile. */
+  async upgradeLegacyKey(agentId: string, legacyHash: string, digest: string): Promise<void> {
+    await this.db.agent.updateMany({ where: { id: agentId, apiKeyHash: legacyHash }, data: { apiKeyDigest: digest, apiKeyHash: null } })
+  }
+
+  /** How many agents still have a key in scrypt form. */
+  countLegacyKeys(): Promise<number> {
+    return this.db.agent.count({ where: { apiKeyHash: { not: null } } })
   }
 
   /** Creates the agents that do not exist yet. */
@@ -24,23 +77,13 @@ export class AgentStore {
     }
   }
 
-  /** Binds a first key to the agent (creating it); false if it already had one or was revoked. */
-  async bindFirstKey(agentId: string, hash: string): Promise<boolean> {
-    await this.db.agent.upsert({ where: { id: agentId }, create: { id: agentId }, update: {} })
-    const { count } = await this.db.agent.updateMany({
-      where: { id: agentId, apiKeyHash: null, keyRevokedAt: null },
-      data: { apiKeyHash: hash },
-    })
-    return count === 1
-  }
-
   /** Gives the agent a new key (creating the agent), replacing and un-revoking any old one. */
-  setKey(agentId: string, hash: string, displayName?: string): Promise<Agent> {
-    const data = { apiKeyHash: hash, keyRevokedAt: null, ...(displayName !== undefined ? { displayName } : {}) }
+  setKey(agentId: string, digest: string, displayName?: string): Promise<Agent> {
+    const data = { apiKeyDigest: digest, apiKeyHash: null, keyRevokedAt: null, ...(displayName !== undefined ? { displayName } : {}) }
     return this.db.agent.upsert({ where: { id: agentId }, create: { id: agentId, ...data }, update: data })
   }
 
-  /** Revokes the agent's key; null if the agent does not exist. */
+  /** Revokes the agent's key (its digest stays, to be recognised); null if the agent does not exist. */
   async revokeKey(agentId: string): Promise<Agent | null> {
     const { count } = await this.db.agent.updateMany({
       where: { id: agentId },
@@ -57,5 +100,15 @@ export class AgentStore {
     return pageByKey(limit, (take) =>
       this.db.agent.findMany({ where: cursor ? { id: { gt: cursor } } : {}, orderBy: { id: 'asc' }, take }),
     )
+  }
+
+  private async credentials(column: 'id' | 'api_key_digest', value: string): Promise<Credentials | null> {
+    // On the driver: this read is on every connect, and the ORM's own work would cost more than it.
+    const [row] = await this.log.read<CredentialRow>(
+      `SELECT id, api_key_digest, api_key_hash, key_revoked_at IS NOT NULL AS revoked FROM agents WHERE ${column} = $1`,
+      [value],
+    )
+    if (!row) return null
+    return { agentId: row.id, keyDigest: row.api_key_digest, legacyHash: row.api_key_hash, revoked: Boolean(row.revoked) }
   }
 }

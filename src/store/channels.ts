@@ -1,9 +1,12 @@
 // Channels between a provider and a consumer: creation, lookups, guarded status transitions and
-// listing. Rows come back as the domain's Channel.
-import type { Channel as ChannelRow, Prisma } from '../generated/sqlite/client.js'
+// listing. Rows come back as the domain's Channel; the read on every connect (waiting requests)
+// goes to the driver, past the ORM.
+import type { Channel as PrismaChannel, Prisma } from '../generated/sqlite/client.js'
 import type { Channel, ChannelStatus, Parties } from '../domain/channel.js'
+import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import { newChannelId } from './ids.js'
+import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 
 export interface NewChannel {
@@ -22,18 +25,67 @@ export interface ChannelFilter {
 }
 
 /** A channel as stored: the domain's Channel, with where delivery on it stands. */
-export type StoredChannel = Omit<ChannelRow, 'status'> & Channel
+export type StoredChannel = Omit<PrismaChannel, 'status'> & Channel
 
 const PARTIES_CACHE = 10_000
 
 /** The status column holds only the statuses this code writes. */
-export const asChannel = (row: ChannelRow): StoredChannel => ({ ...row, status: row.status as ChannelStatus })
-const asChannelOrNull = (row: ChannelRow | null): StoredChannel | null => row && asChannel(row)
+export const asChannel = (row: PrismaChannel): StoredChannel => ({ ...row, status: row.status as ChannelStatus })
+const asChannelOrNull = (row: PrismaChannel | null): StoredChannel | null => row && asChannel(row)
+
+/** A channel row as the driver returns it (SQLite gives timestamps as ISO text). */
+export interface ChannelRow {
+  id: string
+  provider_id: string
+  consumer_id: string
+  service_id: string | null
+  status: string
+  request_message: string | null
+  request_id: string | null
+  created_at: Date | string
+  ended_at: Date | string | null
+  end_reason: string | null
+  ended_by: string | null
+  last_seq: number
+  provider_delivered_seq: number
+  consumer_delivered_seq: number
+  provider_sent_seq: number
+  consumer_sent_seq: number
+}
+
+const fromRow = (row: ChannelRow): StoredChannel => ({
+  id: row.id,
+  providerId: row.provider_id,
+  consumerId: row.consumer_id,
+  serviceId: row.service_id,
+  status: row.status as ChannelStatus,
+  requestMessage: row.request_message,
+  requestId: row.request_id,
+  createdAt: new Date(row.created_at),
+  endedAt: row.ended_at === null ? null : new Date(row.ended_at),
+  endReason: row.end_reason,
+  endedBy: row.ended_by,
+  lastSeq: row.last_seq,
+  providerDeliveredSeq: row.provider_delivered_seq,
+  consumerDeliveredSeq: row.consumer_delivered_seq,
+  providerSentSeq: row.provider_sent_seq,
+  consumerSentSeq: row.consumer_sent_seq,
+})
 
 export class ChannelStore {
   private readonly parties = new Map<string, Parties>()
+  /** Every column, timestamps in UTC (Postgres keeps them without a zone). */
+  private readonly columns: string
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+    provider: Provider,
+  ) {
+    const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
+    this.columns = `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
+      end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
+  }
 
   /** The channel's two agents (for access checks on hot paths), or null if it does not exist. */
   async partiesOf(channelId: string): Promise<Parties | null> {
@@ -115,8 +167,13 @@ export class ChannelStore {
     return this.db.channel.count({ where: { consumerId, status: 'pending' } })
   }
 
+  /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
   async pendingFor(providerId: string): Promise<StoredChannel[]> {
-    return (await this.db.channel.findMany({ where: { providerId, status: 'pending' }, orderBy: { id: 'asc' } })).map(asChannel)
+    const rows = await this.log.read<ChannelRow>(
+      `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND status = 'pending' ORDER BY id ASC`,
+      [providerId],
+    )
+    return rows.map(fromRow)
   }
 
   async list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<StoredChannel>> {

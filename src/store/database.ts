@@ -22,9 +22,10 @@ import { SqliteMessageLog } from './message-log-sqlite.js'
 export interface Db {
   agent: Pick<PrismaClient['agent'], 'create' | 'count' | 'findUnique' | 'findMany' | 'upsert' | 'updateMany'>
   service: Pick<PrismaClient['service'], 'findUnique' | 'findUniqueOrThrow' | 'findMany' | 'upsert' | 'update'>
-  channel: Pick<PrismaClient['channel'], 'create' | 'count' | 'findUnique' | 'findFirst' | 'findMany' | 'updateManyAndReturn' | 'fields'>
+  channel: Pick<PrismaClient['channel'], 'create' | 'count' | 'findUnique' | 'findFirst' | 'findMany' | 'updateManyAndReturn'>
   message: Pick<PrismaClient['message'], 'count' | 'findMany'>
   $queryRawUnsafe: PrismaClient['$queryRawUnsafe']
+  $executeRawUnsafe: PrismaClient['$executeRawUnsafe']
   $disconnect: PrismaClient['$disconnect']
 }
 

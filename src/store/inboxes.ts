@@ -1,10 +1,11 @@
 // Where delivery stands, read for the agents connected to this instance: per agent, its channels
-// that are active or hold messages it has not been sent; the current state of channels its
-// connections follow; and its role in the channels a resuming client names.
-import type { Prisma } from '../generated/sqlite/client.js'
+// that are active or hold messages it has not been sent (on the driver: this read is on every
+// connect); the current state of channels its connections follow; and its role in the channels
+// a resuming client names.
 import { roleOf, type Channel, type ChannelStatus, type Role } from '../domain/channel.js'
-import { asChannel } from './channels.js'
+import { asChannel, type ChannelRow } from './channels.js'
 import type { Db } from './database.js'
+import type { MessageLog } from './message-log.js'
 
 /** Where delivery to one agent stands on one of its channels. */
 export interface Inbox {
@@ -20,42 +21,35 @@ export interface Inbox {
 
 /** Agents per inbox query: it names each twice, within the 999 parameters Prisma allows on SQLite. */
 const INBOX_CHUNK = 400
-const INBOX_COLUMNS = {
-  id: true,
-  status: true,
-  providerId: true,
-  consumerId: true,
-  providerDeliveredSeq: true,
-  consumerDeliveredSeq: true,
-  providerSentSeq: true,
-  consumerSentSeq: true,
-} satisfies Prisma.ChannelSelect
+const INBOX_COLUMNS = 'id, status, provider_id, consumer_id, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq'
 
 export class InboxStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+  ) {}
 
   /** Per agent, its channels that are active or hold messages it has not been sent. */
   async of(agentIds: string[]): Promise<Inbox[]> {
-    const fields = this.db.channel.fields
     const unique = [...new Set(agentIds)]
     const inboxes: Inbox[] = []
     for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
-      const chunk = new Set(unique.slice(i, i + INBOX_CHUNK))
-      const rows = await this.db.channel.findMany({
-        where: {
-          OR: [
-            { providerId: { in: [...chunk] }, OR: [{ status: 'active' }, { consumerSentSeq: { gt: fields.providerDeliveredSeq } }] },
-            { consumerId: { in: [...chunk] }, OR: [{ status: 'active' }, { providerSentSeq: { gt: fields.consumerDeliveredSeq } }] },
-          ],
-        },
-        select: INBOX_COLUMNS,
-        orderBy: { id: 'asc' },
-      })
+      const ids = unique.slice(i, i + INBOX_CHUNK)
+      const chunk = new Set(ids)
+      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
+      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
+      const rows = await this.log.read<ChannelRow>(
+        `SELECT ${INBOX_COLUMNS} FROM channels
+          WHERE (provider_id IN (${providers}) AND (status = 'active' OR consumer_sent_seq > provider_delivered_seq))
+             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+          ORDER BY id ASC`,
+        [...ids, ...ids],
+      )
       for (const row of rows) {
         // Each agent is in one chunk only, so each (channel, role) is listed once.
         const sides = [
-          { role: 'provider', agentId: row.providerId, deliveredSeq: row.providerDeliveredSeq, inboundSeq: row.consumerSentSeq },
-          { role: 'consumer', agentId: row.consumerId, deliveredSeq: row.consumerDeliveredSeq, inboundSeq: row.providerSentSeq },
+          { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
+          { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
         ] as const
         for (const side of sides) {
           if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {

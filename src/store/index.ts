@@ -36,12 +36,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = database.prisma
   const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
   const cursors = new DeliveryCursors(database.log, options.onError)
+  const agents = new AgentStore(db, database.log, database.provider, options.onError)
   return {
     database,
-    agents: new AgentStore(db),
+    agents,
     services: new ServiceStore(db),
-    channels: new ChannelStore(db),
-    inboxes: new InboxStore(db),
+    channels: new ChannelStore(db, database.log, database.provider),
+    inboxes: new InboxStore(db, database.log),
     messages: new MessageStore(database.log),
     writer,
     cursors,
@@ -56,6 +57,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     close: async () => {
       await writer.drain()
       await cursors.close()
+      await agents.flush()
       await database.close()
     },
   }

@@ -21,6 +21,10 @@ export class PostgresMessageLog implements MessageLog {
     return (await this.pool.query<MessageRow>(rangeSql(range, CREATED_AT), rangeParams(channelId, range))).rows
   }
 
+  async read<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.pool.query(sql, params)).rows as T[]
+  }
+
   saveCursors(cursors: Cursor[]): Promise<void> {
     return this.transaction(async (client) => {
       // In channel order, like the writer, so that the two never wait on each other in a circle.

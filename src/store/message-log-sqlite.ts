@@ -42,6 +42,10 @@ export class SqliteMessageLog implements MessageLog {
     return Promise.resolve(rows.map(withDate))
   }
 
+  read<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return Promise.resolve(this.statement(sql.replace(/\$\d+/g, '?')).all(...params) as T[])
+  }
+
   saveCursors(cursors: Cursor[]): Promise<void> {
     return this.immediately(() => {
       for (const { channelId, role, seq } of cursors) {

@@ -79,6 +79,12 @@ export interface MessageLog {
   write(drafts: MessageDraft[]): Promise<Outcome[]>
   /** Moves delivery cursors forward (never back), all in one transaction. */
   saveCursors(cursors: Cursor[]): Promise<void>
+  /**
+   * One read on the driver itself, for the few queries on every connect (credentials, waiting
+   * requests, inboxes) where the ORM's work would cost more than the query. Parameters are
+   * $1, $2… in order of appearance; timestamps come back as Dates or ISO text.
+   */
+  read<T>(sql: string, params: unknown[]): Promise<T[]>
   close(): Promise<void>
 }
 

@@ -3,40 +3,38 @@
 // then greets it, replays what it missed and serves its frames.
 import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-import { agentIdHeaderOf, bearerOf } from '../auth/credentials.js'
+import { presentedAtUpgrade } from '../auth/credentials.js'
+import { closeAtExpiry } from '../auth/expiry.js'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { welcomeFrame } from '../protocol/builders.js'
 import { EXAMPLE } from '../protocol/examples.js'
-import { AgentId } from '../protocol/shapes.js'
 import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
 import { FrameDispatcher } from './dispatcher.js'
+import { grantedHandlers } from './frame-grants.js'
 import { createHandlers, type Replay } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
 
 // The upgrade request, as the AsyncAPI document shows it. agent_id is checked in preValidation,
-// so that a missing one is answered 401 and a malformed one 400 with a message of its own.
+// with the credential, so that a malformed one is answered 400 with a message of its own.
 const WsQuery = Type.Object({
   agent_id: Type.Optional(
     Type.String({
-      description: 'The connecting agent (required here or as X-Agent-Id): 1–128 characters of [A-Za-z0-9._:-].',
+      description:
+        'The connecting agent (or the X-Agent-Id header), 1–128 characters of [A-Za-z0-9._:-]: needed by a keyless agent; sent with a credential, it must name its agent.',
       examples: [EXAMPLE.consumer],
     }),
   ),
-  api_key: Type.Optional(Type.String({ description: 'The agent API key, when it cannot be sent as Authorization: Bearer.' })),
+  api_key: Type.Optional(Type.String({ description: 'The API key or JWT, when it cannot be sent as Authorization: Bearer.' })),
   resume: Type.Optional(
     Type.String({ description: '1 (or true): the first frame will be `resume`; replay waits for it.', examples: ['1'] }),
   ),
 })
 const WsHeaders = Type.Object({
-  authorization: Type.Optional(Type.String({ description: 'Bearer <API key> of the agent.' })),
-  'x-agent-id': Type.Optional(
-    Type.String({ description: 'The connecting agent, for clients that set headers; must agree with agent_id when both are given.' }),
-  ),
+  authorization: Type.Optional(Type.String({ description: 'Bearer <API key or JWT> of the agent: it alone says who connects.' })),
+  'x-agent-id': Type.Optional(Type.String({ description: 'The connecting agent, as agent_id.' })),
   origin: Type.Optional(
     Type.String({ description: 'Set by browsers: a page may connect only from an origin listed in WS_ALLOWED_ORIGINS.' }),
   ),
@@ -47,18 +45,23 @@ const refusals = {
     new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]'),
   ),
   401: refusal(
-    'No agent_id, or a missing, wrong or revoked API key.',
-    new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent'),
-    new Errors.Unauthorized(`Missing or wrong API key for ${EXAMPLE.consumer}`),
+    'No credential (and no keyless agent_id from the hub’s machine), or an unknown, revoked or expired one. Sent with WWW-Authenticate: Bearer.',
+    new Errors.Unauthorized('Present the agent’s API key or token (Authorization: Bearer …), or name a keyless agent with agent_id'),
+    new Errors.Unauthorized('Unknown API key (keys are issued by the operator: POST /agents, or `claw-chat-hub keys issue <agent>`)'),
+    new Errors.Unauthorized('The token expired at 2024-11-25T10:00:00.000Z'),
   ),
-  403: refusal("The page's Origin is not one of WS_ALLOWED_ORIGINS.", new Errors.OriginNotAllowed('https://elsewhere.example')),
+  403: refusal(
+    "The credential is another agent's than agent_id, or the page's Origin is not one of WS_ALLOWED_ORIGINS.",
+    new Errors.Forbidden(`This credential is ${EXAMPLE.provider}’s, not ${EXAMPLE.consumer}’s`),
+    new Errors.OriginNotAllowed('https://elsewhere.example'),
+  ),
   429: refusal(
     'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
     new Errors.TooManyConnections(EXAMPLE.consumer, 16),
     new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
   ),
   503: refusal(
-    'The hub is shutting down: connect to another instance, or again shortly.',
+    'The hub is shutting down (connect to another instance, or again shortly), or cannot fetch the keys at HUB_JWKS_URL.',
     new Errors.Unavailable('The hub is shutting down; connect again shortly'),
   ),
 }
@@ -82,14 +85,8 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
-        const agentId = agentIdOf(request.query.agent_id, request)
-        if (agentId === undefined || agentId === '') {
-          throw new Errors.Unauthorized('The agent_id query parameter (or the X-Agent-Id header) names the connecting agent')
-        }
-        if (!Value.Check(AgentId, agentId)) {
-          throw new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]')
-        }
-        await app.auth.agent(agentId, { key: bearerOf(request) ?? request.query.api_key, ip: request.ip })
+        request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
+        const { agentId } = request.identity
         // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
         slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
@@ -97,7 +94,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (socket, request) => {
-      const agentId = agentIdOf(request.query.agent_id, request) as string
+      const { agentId, grant } = request.identity
       const resume = request.query.resume === '1' || request.query.resume === 'true'
       const connection = new Connection(
         agentId,
@@ -109,7 +106,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         hub.delivery,
         resume,
       )
-      const dispatcher = new FrameDispatcher(connection, handlers, {
+      const dispatcher = new FrameDispatcher(connection, grantedHandlers(handlers, grant), {
         maxFrameBytes: config.MAX_FRAME_BYTES,
         maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
         log: request.log,
@@ -130,6 +127,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
 
       hub.router.add(connection)
       metrics.connections.inc()
+      closeAtExpiry(socket, request.identity)
       connection.sendFrame(welcomeFrame(agentId, config.MAX_FRAME_BYTES))
       // A resuming client names its cursors first; everyone else is replayed from the hub's.
       if (!resume) {
@@ -155,10 +153,3 @@ export function wsAtRoot(request: IncomingMessage): string {
   return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(WS_ROOT.length)}` : url
 }
 
-/** The agent an upgrade names: `agent_id`, or the X-Agent-Id header (they must agree when both are given). */
-function agentIdOf(query: string | undefined, request: FastifyRequest): string | undefined {
-  const header = agentIdHeaderOf(request)
-  if (query === undefined || query === '') return header
-  if (header !== undefined && header !== query) throw new Errors.BadRequest('agent_id and X-Agent-Id name different agents')
-  return query
-}

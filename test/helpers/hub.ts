@@ -20,6 +20,8 @@ export interface HubOptions {
   env?: Record<string, string>
   /** Reuse this database (e.g. to restart a hub on the same data). */
   databaseUrl?: string
+  /** Address to listen on (default 127.0.0.1; the URLs given still point at 127.0.0.1). */
+  host?: string
 }
 
 /** A built (not listening) app on a fresh database, for app.inject() tests. */
@@ -45,7 +47,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
   const temp = options.databaseUrl ? undefined : await tempDatabase()
   const databaseUrl = options.databaseUrl ?? (temp as { url: string }).url
   const { app, close } = await buildTestApp({ ...options, databaseUrl })
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  await app.listen({ port: 0, host: options.host ?? '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   return {
     app,

@@ -12,6 +12,8 @@ export class WsAgent {
   readonly frames: Frame[] = []
   private waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void; reject: (error: Error) => void }[] = []
   closed: { code: number; reason: string } | undefined
+  /** The hub's welcome frame. */
+  welcome: Frame | undefined
   private constructor(
     readonly socket: WebSocket,
     readonly agentId: string,
@@ -32,7 +34,16 @@ export class WsAgent {
   static async connect(wsUrl: string, agentId: string, query = '', options: ClientOptions = {}): Promise<WsAgent> {
     const socket = new WebSocket(`${wsUrl}/ws?agent_id=${encodeURIComponent(agentId)}${query}`, options)
     const agent = new WsAgent(socket, agentId)
-    await agent.next('welcome')
+    agent.welcome = await agent.next('welcome')
+    return agent
+  }
+
+  /** Connects with whatever query and headers are given (no agent_id added) and waits for the welcome. */
+  static async connectAs(wsUrl: string, query = '', options: ClientOptions = {}): Promise<WsAgent> {
+    const socket = new WebSocket(`${wsUrl}/ws${query}`, options)
+    const agent = new WsAgent(socket, '')
+    agent.welcome = await agent.next('welcome')
+    ;(agent as { agentId: string }).agentId = agent.welcome.agent_id
     return agent
   }
 
@@ -122,13 +133,23 @@ export async function openChannel(provider: WsAgent, consumer: WsAgent, serviceI
 }
 
 /** Tries an upgrade that the hub should refuse; resolves with the HTTP status and JSON body. */
-export function refusedUpgrade(wsUrl: string, query: string, options: ClientOptions = {}): Promise<{ status: number; body: unknown }> {
+export async function refusedUpgrade(wsUrl: string, query: string, options: ClientOptions = {}): Promise<{ status: number; body: unknown }> {
+  const { status, body } = await upgradeRefusal(wsUrl, query, options)
+  return { status, body }
+}
+
+/** refusedUpgrade, with the response headers too. */
+export function upgradeRefusal(
+  wsUrl: string,
+  query: string,
+  options: ClientOptions = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${wsUrl}/ws${query}`, options)
     socket.on('unexpected-response', (_request, response) => {
       let body = ''
       response.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(body) as unknown }))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(body) as unknown }))
     })
     socket.on('open', () => reject(new Error('upgrade was accepted')))
   })
