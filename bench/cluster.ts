@@ -5,6 +5,7 @@
 // between instances costs as well.
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
+import { until } from '../test/helpers/poll.js'
 
 const REDIS_URL = process.env.HUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const JOIN_TIMEOUT_MS = 10_000
@@ -28,13 +29,7 @@ export async function redisCluster(): Promise<Cluster> {
   })
   return {
     env: { REDIS_URL, REDIS_PREFIX: prefix },
-    joined: async (port) => {
-      const deadline = Date.now() + JOIN_TIMEOUT_MS
-      while (!(await redisUp(port))) {
-        if (Date.now() > deadline) throw new Error(`the hub on port ${port} did not report Redis up within ${JOIN_TIMEOUT_MS} ms`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    },
+    joined: (port) => until(() => redisUp(port), JOIN_TIMEOUT_MS, `the hub on port ${port} reporting Redis up`),
     redisCpuSeconds: async () => {
       const info = await redis.info('cpu')
       const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN)

@@ -6,11 +6,12 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { percentile } from './load.js'
 
-export async function createChannel(httpUrl: string): Promise<string> {
+/** Opens an active channel between two agents over REST; returns its id. */
+export async function createChannel(httpUrl: string, providerId = 'history-p', consumerId = 'history-c'): Promise<string> {
   const response = await fetch(`${httpUrl}/channels`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ provider_id: 'history-p', consumer_id: 'history-c' }),
+    body: JSON.stringify({ provider_id: providerId, consumer_id: consumerId }),
   })
   return ((await response.json()) as { channel_id: string }).channel_id
 }

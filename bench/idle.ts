@@ -1,6 +1,7 @@
 // Idle connections: how fast agents connect, and what each open, idle connection costs the hub.
 import { performance } from 'node:perf_hooks'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
+import { open } from './load.js'
 import { memory } from './servers.js'
 
 const CONCURRENCY = 64
@@ -19,13 +20,7 @@ export async function measureIdle(wsUrl: string, pid: number, count: number): Pr
   const worker = async () => {
     while (next < count) {
       const i = next++
-      sockets.push(
-        await new Promise<WebSocket>((resolve, reject) => {
-          const socket = new WebSocket(`${wsUrl}/ws?agent_id=idle-${i}`)
-          socket.once('message', () => resolve(socket))
-          socket.once('error', reject)
-        }),
-      )
+      sockets.push(await open(wsUrl, `idle-${i}`))
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))

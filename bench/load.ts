@@ -5,6 +5,7 @@
 // two hub instances each pair's provider is on one and its consumer on the other.
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
+import { until } from '../test/helpers/poll.js'
 
 export interface Workload {
   pairs: number
@@ -34,7 +35,8 @@ interface Pair {
   inFlight: number
 }
 
-function open(url: string, agentId: string): Promise<WebSocket> {
+/** A raw socket for the agent, resolved at the hub's welcome (no client library in the way). */
+export function open(url: string, agentId: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${url}/ws?agent_id=${agentId}`)
     socket.once('message', () => resolve(socket)) // welcome
@@ -118,7 +120,7 @@ export async function runLoad(pairs: Pair[], workload: Workload): Promise<LoadRe
   result.seconds = (performance.now() - started) / 1000
   // Let what is in flight land (its latency counts; the rate uses the measured window only).
   const deliveredInWindow = result.delivered
-  for (let i = 0; i < 200 && pairs.some((pair) => pair.inFlight > 0); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  await until(() => pairs.every((pair) => pair.inFlight === 0), 5000).catch(() => undefined)
   return { ...result, delivered: deliveredInWindow }
 }
 

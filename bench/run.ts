@@ -6,52 +6,14 @@
 //   npm run bench -- [--quick] [--db sqlite|postgres] [--instances 1|2] [--pairs 50] [--size 256]
 //                    [--seconds 10] [--rate 2000] [--window 32] [--history 1000000] [--idle 10000]
 //                    [--connects 2000]
-import { parseArgs } from 'node:util'
+import { tempDatabaseOf } from '../test/helpers/database.js'
 import { redisCluster, type Cluster } from './cluster.js'
-import { freshDatabase } from './database.js'
 import { createChannel, measureHistory, seedMessages, type HistoryResult } from './history.js'
 import { issueKeys, keyless, measureConnects, mintTokens, type ConnectResult } from './connects.js'
 import { measureIdle, type IdleResult } from './idle.js'
 import { closePairs, connectPairs, percentile, runLoad, type LoadResult, type Workload } from './load.js'
 import { cpuSeconds, memory, startServer, type Server } from './servers.js'
-
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    db: { type: 'string', default: 'sqlite' },
-    instances: { type: 'string', default: '1' },
-    pairs: { type: 'string' },
-    size: { type: 'string' },
-    seconds: { type: 'string' },
-    rate: { type: 'string' },
-    window: { type: 'string' },
-    history: { type: 'string' },
-    idle: { type: 'string' },
-    connects: { type: 'string' },
-  },
-})
-const quick = args.quick === true
-const setting = (value: string | undefined, full: number, fast: number) => Number(value ?? (quick ? fast : full))
-const pairs = setting(args.pairs, 50, 10)
-const size = setting(args.size, 256, 256)
-const seconds = setting(args.seconds, 10, 3)
-const rate = setting(args.rate, 2000, 1000)
-const window = setting(args.window, 32, 32)
-const historyRows = setting(args.history, 1_000_000, 20_000)
-const idleConnections = setting(args.idle, 10_000, 1_000)
-const connectCount = setting(args.connects, 2_000, 500)
-/** The connect-rate hub accepts JWTs signed with this, as a backend would sign them. */
-const JWT_SECRET = 'bench-backend-secret-0123456789-abcdef'
-const instances = Number(args.instances)
-
-function refuse(message: string): never {
-  console.error(`bench: ${message}`)
-  process.exit(2)
-}
-if (instances !== 1 && instances !== 2) refuse(`--instances takes 1 or 2, not ${args.instances}`)
-if (instances > 1 && args.db !== 'postgres') {
-  refuse(`--instances ${instances} needs --db postgres: the instances share one database, and a SQLite file belongs to one process`)
-}
+import { args, connectCount, historyRows, idleConnections, instances, JWT_SECRET, pairs, quick, rate, seconds, size, window } from './settings.js'
 
 interface Figures {
   throughput: LoadResult
@@ -93,7 +55,7 @@ const ratio = (hub: number, base: number) => (base > 0 ? `${fmt(hub / base, 2)}Ã
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
 
 async function main(): Promise<void> {
-  const db = await freshDatabase(args.db === 'postgres' ? 'postgres' : 'sqlite')
+  const db = await tempDatabaseOf(args.db === 'postgres' ? 'postgres' : 'sqlite')
   const cluster = instances > 1 ? await redisCluster() : undefined
   const port = 18_000 + (process.pid % 1000)
   const hubPort = port + 1
@@ -109,14 +71,7 @@ async function main(): Promise<void> {
   const hubServers = await startHubs(hubPorts, env, cluster)
   const httpUrl = `http://127.0.0.1:${hubPort}`
   const channelIds: string[] = []
-  for (let i = 0; i < pairs; i++) {
-    const response = await fetch(`${httpUrl}/channels`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ provider_id: `hub-bench-p${i}`, consumer_id: `hub-bench-c${i}` }),
-    })
-    channelIds.push(((await response.json()) as { channel_id: string }).channel_id)
-  }
+  for (let i = 0; i < pairs; i++) channelIds.push(await createChannel(httpUrl, `hub-bench-p${i}`, `hub-bench-c${i}`))
   const hub = await drive(hubServers, channelIds, cluster)
 
   let history: HistoryResult | undefined
@@ -134,7 +89,7 @@ async function main(): Promise<void> {
   await idleServer.stop()
   const connects = await measureConnectRates(hubPort, env, cluster)
   await cluster?.close()
-  await db.drop()
+  await db.remove()
 
   report(hub, baseline, history, idle.result, connects)
 }

@@ -1,11 +1,12 @@
 // Starting the systems under test as their own processes (the hub as `npm start` runs it, the
-// baseline relay), and reading their CPU time and peak memory from /proc.
-import { spawn, type ChildProcess } from 'node:child_process'
+// baseline relay) with the tests' process helpers, and reading their CPU time and peak memory
+// from /proc.
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { spawnEntry, waitReady } from '../test/helpers/process.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const TICKS_PER_SECOND = 100
+const START_TIMEOUT_MS = 30_000
 
 export interface Server {
   name: string
@@ -16,25 +17,14 @@ export interface Server {
 
 export async function startServer(name: 'hub' | 'baseline', port: number, env: Record<string, string> = {}): Promise<Server> {
   const entry = name === 'hub' ? 'src/server.ts' : 'bench/baseline-relay.ts'
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  for (let i = 0; i < 300; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)
-    if (up) break
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const server = spawnEntry(entry, { PORT: String(port), ...env })
+  await waitReady(server, START_TIMEOUT_MS, '/healthz')
   return {
     name,
-    child,
+    child: server.child,
     port,
     stop: async () => {
-      child.kill('SIGTERM')
-      await exited
+      await server.stop()
     },
   }
 }

@@ -7,8 +7,8 @@ import type { TObject, TSchema } from '@sinclair/typebox'
 import { ClientFrames, HubFrames } from '../src/protocol/frames.js'
 import { CloseCode, CLOSE_CODE_MEANINGS } from '../src/protocol/close-codes.js'
 import { Errors } from '../src/errors.js'
-import { REPLIES } from '../src/protocol/asyncapi.js'
-import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from '../src/protocol/examples.js'
+import { REPLIES } from '../src/protocol/replies.js'
+import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from '../src/protocol/frame-examples.js'
 import { writeOrCheck } from './generated-file.js'
 
 export const PROTOCOL_DOC_PATH = fileURLToPath(new URL('../docs/protocol.md', import.meta.url))

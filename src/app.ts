@@ -1,23 +1,29 @@
-// Builds the hub as a Fastify instance: infrastructure plugins, the /ws hub and the REST routes,
-// registered explicitly. It does not listen (src/server.ts does).
+// Builds the hub as a Fastify instance: its named plugins (src/plugins: infrastructure, the chat
+// layer, the /ws side), then the REST routes, registered explicitly. The validated configuration
+// is decorated first, as app.config, and every plugin reads it there. It does not listen
+// (src/server.ts does).
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { listOf, type Config } from './config.js'
-import { authPlugin } from './auth/plugin.js'
+import type { Config } from './config.js'
 import { serializeRequest } from './auth/redact.js'
-import { hubPlugin } from './hub/plugin.js'
-import { PROTOCOL_VERSION, WS_ROOT, wsAtRoot } from './hub/ws-route.js'
 import { asyncapiPlugin } from './plugins/asyncapi.js'
+import { authPlugin } from './plugins/auth.js'
+import { brokerPlugin } from './plugins/broker.js'
+import { chatPlugin } from './plugins/chat.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { securityPlugin } from './plugins/security.js'
 import { storePlugin } from './plugins/store.js'
 import { swaggerPlugin } from './plugins/swagger.js'
+import { transportPlugin } from './plugins/transport.js'
 import { validationPlugin } from './plugins/validation.js'
 import { agentRoutes } from './routes/agents.js'
 import { channelRoutes } from './routes/channels.js'
 import { healthRoutes } from './routes/health.js'
+import { messageRoutes } from './routes/messages.js'
 import { serviceRoutes } from './routes/services.js'
+import { PROTOCOL_VERSION } from './protocol/builders.js'
+import { WS_ROOT, wsAtRoot } from './transport/ws-route.js'
 
 export type App = FastifyInstance
 
@@ -44,29 +50,18 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(swaggerPlugin)
   await app.register(metricsPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
-  await app.register(securityPlugin, {
-    corsOrigins: listOf(config.CORS_ORIGINS),
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-  })
-  // Before the hub: it documents the WebSocket routes as they are registered.
+  await app.register(securityPlugin)
+  // Before the /ws side: it documents the WebSocket routes as they are registered.
   await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION, aliases: [WS_ROOT] })
-  await app.register(storePlugin, { databaseUrl: config.DATABASE_URL, maxBatch: config.BATCH_MAX_MESSAGES })
+  await app.register(storePlugin)
+  await app.register(brokerPlugin)
   await app.register(authPlugin)
-  await app.register(hubPlugin, {
-    maxFrameBytes: config.MAX_FRAME_BYTES,
-    maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-    maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
-    maxConnectionsPerAgent: config.MAX_CONNECTIONS_PER_AGENT,
-    allowedOrigins: listOf(config.WS_ALLOWED_ORIGINS),
-    maxPendingRequests: config.MAX_PENDING_REQUESTS,
-    ...(config.REDIS_URL === undefined
-      ? {}
-      : { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, presenceTtlMs: config.PRESENCE_TTL_MS } }),
-  })
+  await app.register(chatPlugin)
+  await app.register(transportPlugin)
 
   await app.register(healthRoutes)
   await app.register(channelRoutes)
+  await app.register(messageRoutes)
   await app.register(serviceRoutes)
   await app.register(agentRoutes)
   return app

@@ -6,7 +6,7 @@
 // HUB_AUTH=off turns all of it off. The operator is the admin token's bearer — or, in local
 // mode, any REST caller on this machine that presents nothing.
 import type { Config } from '../config.js'
-import { ADMIN, asAgent, type Actor } from '../chat/notifier.js'
+import { ADMIN, asAgent, type Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { LegacyKeyVerifier, isIssuedKey, keyDigest, sameSecret } from './api-keys.js'

@@ -1,17 +1,13 @@
-// Who may do what to a channel. Every /ws handler and REST route goes through these checks.
-import type { Channel } from '../generated/sqlite/client.js'
-import type { Parties } from '../store/channels.js'
+// Who may do what to a channel. Every /ws handler and REST route goes through these checks,
+// which turn the domain's membership rule into the hub's named errors.
+import { mayAct, type Actor } from '../domain/actor.js'
+import type { Channel, Parties } from '../domain/channel.js'
 import { Errors } from '../errors.js'
-import type { Actor } from './notifier.js'
-
-export function isMember(actor: Actor, channel: Parties): boolean {
-  return actor.kind === 'admin' || actor.agentId === channel.providerId || actor.agentId === channel.consumerId
-}
 
 /** The channel, if the actor may see it; a channel it may not see is reported as forbidden. */
 export function assertMember<C extends Parties>(actor: Actor, channel: C | null, channelId: string): C {
   if (!channel) throw new Errors.ChannelNotFound(channelId)
-  if (!isMember(actor, channel)) throw new Errors.Forbidden(`Not a member of channel ${channelId}`)
+  if (!mayAct(actor, channel)) throw new Errors.Forbidden(`Not a member of channel ${channelId}`)
   return channel
 }
 
@@ -20,9 +16,6 @@ export function assertProvider(actor: Actor, channel: Channel): void {
     throw new Errors.Forbidden(`Only the provider ${channel.providerId} can answer this request`)
   }
 }
-
-/** The acting agent's id; the operator acts as "admin". */
-export const actorName = (actor: Actor): string => (actor.kind === 'agent' ? actor.agentId : 'admin')
 
 /**
  * The agent a request acts as. An agent acts as itself: naming another id is forbidden. The

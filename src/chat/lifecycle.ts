@@ -1,12 +1,16 @@
 // The channel life cycle: pending → active | rejected, active → ended. Every transition is a
 // guarded update, so two agents racing (accept vs. reject, end twice) cannot both win.
-import type { Channel } from '../generated/sqlite/client.js'
+import type { Broker } from '../broker/broker.js'
+import { actorName, type Actor } from '../domain/actor.js'
+import { consumerKey, pairKey, type Channel } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from '../protocol/builders.js'
+import { originReply, type Origin, type Reply } from '../protocol/replies.js'
 import type { Store } from '../store/index.js'
-import { actorName, assertMember, assertProvider } from './access.js'
-import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from './frames.js'
-import { pairKey, type Locks } from '../lib/keyed-lock.js'
-import { originReply, type Actor, type Notifier, type Origin, type Reply } from './notifier.js'
+import { assertMember, assertProvider } from './access.js'
+
+/** What the chat layer needs of the broker: reaching agents, and locks across every instance. */
+export type ChatBroker = Pick<Broker, 'publishFrame' | 'locks'>
 
 export interface RequestTarget {
   channel_id?: string | undefined
@@ -20,14 +24,10 @@ export interface RequestLimits {
   onPendingLimit?: () => void
 }
 
-/** Lock key of one consumer's requests (pair keys always hold two ids, so never start with \0). */
-const consumerKey = (consumerId: string): string => `\u0000${consumerId}`
-
 export class ChannelLifecycle {
   constructor(
     private readonly store: Store,
-    private readonly notifier: Notifier,
-    private readonly locks: Locks,
+    private readonly broker: ChatBroker,
     private readonly limits: RequestLimits,
   ) {}
 
@@ -43,11 +43,11 @@ export class ChannelLifecycle {
     if (providerId === consumerId) throw new Errors.BadRequest(`${consumerId} provides ${serviceId} itself`)
     const requestId = origin?.requestId === undefined ? null : JSON.stringify(origin.requestId)
     // The consumer's lock (always taken before a pair's) makes count-then-create one step.
-    return this.locks.run(consumerKey(consumerId), () =>
-      this.locks.run(pairKey(providerId, consumerId), async () => {
+    return this.broker.locks.run(consumerKey(consumerId), () =>
+      this.broker.locks.run(pairKey(providerId, consumerId), async () => {
         const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
         if (active) {
-          this.notifier.notify([], acceptFrame(active), originReply(origin))
+          this.broker.publishFrame([], acceptFrame(active), originReply(origin))
           return active
         }
         const pending = await this.store.channels.findFor(providerId, consumerId, serviceId, ['pending'])
@@ -62,7 +62,7 @@ export class ChannelLifecycle {
               requestMessage: message ?? null,
               requestId,
             })
-        this.notifier.notify([providerId], requestFrame(channel))
+        this.broker.publishFrame([providerId], requestFrame(channel))
         return channel
       }),
     )
@@ -72,7 +72,7 @@ export class ChannelLifecycle {
     const channel = await this.pendingRequest(actor, target)
     const updated = await this.store.channels.transition(channel.id, ['pending'], 'active')
     if (!updated) throw await this.notPending(channel.id)
-    this.notifier.notify([updated.providerId, updated.consumerId], acceptFrame(updated), this.replies(updated, origin))
+    this.broker.publishFrame([updated.providerId, updated.consumerId], acceptFrame(updated), this.replies(updated, origin))
     return updated
   }
 
@@ -84,7 +84,7 @@ export class ChannelLifecycle {
       endedBy: actorName(actor),
     })
     if (!updated) throw await this.notPending(channel.id)
-    this.notifier.notify([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, origin))
+    this.broker.publishFrame([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, origin))
     return updated
   }
 
@@ -102,7 +102,7 @@ export class ChannelLifecycle {
       const now = await this.store.channels.get(channelId)
       throw new Errors.ChannelNotActive(channelId, now?.status ?? 'gone')
     }
-    this.notifier.notify([updated.providerId, updated.consumerId], endFrame(updated), originReply(origin))
+    this.broker.publishFrame([updated.providerId, updated.consumerId], endFrame(updated), originReply(origin))
     return updated
   }
 
@@ -116,12 +116,12 @@ export class ChannelLifecycle {
         throw new Errors.BadRequest(`Service ${serviceId} is provided by ${service.providerId}, not ${providerId}`)
       }
     }
-    return this.locks.run(pairKey(providerId, consumerId), async () => {
+    return this.broker.locks.run(pairKey(providerId, consumerId), async () => {
       const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
       if (active) return { channel: active, created: false }
       await this.store.agents.ensure([providerId, consumerId])
       const channel = await this.store.channels.create({ providerId, consumerId, serviceId, status: 'active' })
-      this.notifier.notify([providerId, consumerId], acceptFrame(channel))
+      this.broker.publishFrame([providerId, consumerId], acceptFrame(channel))
       return { channel, created: true }
     })
   }

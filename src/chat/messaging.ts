@@ -1,14 +1,13 @@
 // Sending and reading messages. A message to target_agent opens (or reuses) the active channel
 // of the pair and service; every message is written through the group-commit writer.
-import type { Channel } from '../generated/sqlite/client.js'
+import type { Actor } from '../domain/actor.js'
+import { pairKey, type Channel, type Parties } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import type { Locks } from '../lib/keyed-lock.js'
+import type { HistoryPageInfo } from '../protocol/shapes.js'
 import type { Store, StoredMessage } from '../store/index.js'
 import type { HistoryQuery } from '../store/messages.js'
-import type { Parties } from '../store/channels.js'
-import type { HistoryPageInfo } from '../protocol/shapes.js'
 import { assertMember } from './access.js'
-import { pairKey, type Locks } from '../lib/keyed-lock.js'
-import type { Actor } from './notifier.js'
 
 export interface OutgoingMessage {
   channel_id?: string | undefined

@@ -22,5 +22,3 @@ export class KeyedLock implements Locks {
     return result
   }
 }
-
-export const pairKey = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`)

@@ -6,22 +6,16 @@ import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
+import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { errors } from '../routes/common.js'
-
-export interface SecurityOptions {
-  /** Browser origins allowed to call the REST API; empty: CORS stays closed. */
-  corsOrigins: string[]
-  /** Requests a client address may make per minute. */
-  rateLimitPerMinute: number
-}
 
 /** Probes that must answer however busy a client is. */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics'])
 const ONE_MINUTE_MS = 60_000
 
-export const securityPlugin = fp<SecurityOptions>(
-  async (app, options) => {
+export const securityPlugin = fp(
+  async (app) => {
     await app.register(helmet, {
       contentSecurityPolicy: {
         directives: {
@@ -34,7 +28,8 @@ export const securityPlugin = fp<SecurityOptions>(
       },
     })
 
-    const origins = options.corsOrigins.map((origin) => origin.replace(/\/+$/, ''))
+    // Browser origins allowed to call the REST API; none listed: CORS stays closed.
+    const origins = listOf(app.config.CORS_ORIGINS).map((origin) => origin.replace(/\/+$/, ''))
     await app.register(cors, {
       origin: origins.length > 0 ? origins : false,
       exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
@@ -43,7 +38,7 @@ export const securityPlugin = fp<SecurityOptions>(
     await app.register(rateLimit, {
       // Applied below as a root hook instead, so that it runs before authentication does.
       global: false,
-      max: options.rateLimitPerMinute,
+      max: app.config.RATE_LIMIT_PER_MINUTE,
       timeWindow: ONE_MINUTE_MS,
       allowList: (request) => UNLIMITED.has(request.routeOptions.url ?? ''),
       onExceeded: () => app.metrics.limitBreaches.inc({ limit: 'rate_limit_per_minute' }),

@@ -1,5 +1,5 @@
-// The database as a Fastify plugin: opened (and migrated) at registration, drained and closed
-// when the app closes.
+// The database as a Fastify plugin: opened (and migrated) at registration from DATABASE_URL,
+// drained and closed when the app closes.
 import fp from 'fastify-plugin'
 import { openStore, type Store } from '../store/index.js'
 
@@ -9,16 +9,11 @@ declare module 'fastify' {
   }
 }
 
-export interface StorePluginOptions {
-  databaseUrl: string
-  maxBatch: number
-}
-
-export const storePlugin = fp<StorePluginOptions>(
-  async (app, options) => {
+export const storePlugin = fp(
+  async (app) => {
     const store = await openStore({
-      databaseUrl: options.databaseUrl,
-      maxBatch: options.maxBatch,
+      databaseUrl: app.config.DATABASE_URL,
+      maxBatch: app.config.BATCH_MAX_MESSAGES,
       onBatch: (size, seconds) => {
         app.metrics.batchSize.observe(size)
         app.metrics.batchSeconds.observe(seconds)

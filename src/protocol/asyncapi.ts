@@ -3,39 +3,14 @@
 // hub: `receive` operations are the frames clients send it, `send` operations the frames it sends
 // on its own; each request's answers are its operation's reply, matched by request_id.
 import type { TObject, TSchema } from '@sinclair/typebox'
-import { Errors } from '../errors.js'
 import { namedSchemas, referToNamed } from '../lib/named-schemas.js'
 import { CLOSE_CODE_MEANINGS, CloseCode } from './close-codes.js'
-import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from './examples.js'
-import { ClientFrames, HubFrames, type ClientFrameType, type HubFrame } from './frames.js'
+import { CLIENT_FRAME_EXAMPLES, HUB_FRAME_EXAMPLES } from './frame-examples.js'
+import { ClientFrames, HubFrames } from './frames.js'
+import { EVENTS, REPLIES } from './replies.js'
+import { INFO, errorCodes, upgradeText, type WsEndpoint } from './asyncapi-text.js'
 
-type HubFrameType = HubFrame['type']
-
-/** The hub's answers to each client frame; any frame may also be answered with `error`. */
-export const REPLIES: { [T in ClientFrameType]: HubFrameType[] } = {
-  register_service: ['register_service'],
-  chat_request: ['chat_accept', 'chat_reject'],
-  chat_accept: ['chat_accept'],
-  chat_reject: ['chat_reject'],
-  chat_message: ['ack'],
-  chat_end: ['chat_end'],
-  chat_history: ['chat_history'],
-  resume: ['resume'],
-  ping: ['pong'],
-  pong: [],
-}
-
-/** Frames the hub sends without being asked: to the other side of a channel, or on connect. */
-export const EVENTS: HubFrameType[] = ['welcome', 'chat_request', 'chat_accept', 'chat_reject', 'chat_message', 'chat_end']
-
-/** A WebSocket route as Fastify knows it: its path and the schemas of its upgrade request. */
-export interface WsEndpoint {
-  url: string
-  querystring?: unknown
-  headers?: unknown
-  /** Refused upgrades by HTTP status, as the route documents them ({description, content}). */
-  response?: Record<string, { description?: string; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }>
-}
+export type { WsEndpoint } from './asyncapi-text.js'
 
 export interface AsyncApiOptions {
   endpoints: WsEndpoint[]
@@ -66,13 +41,6 @@ function message(frame: TObject, from: 'client' | 'hub', examples: readonly obje
     examples: examples.map((example, i) => ({ name: `${type}${examples.length > 1 ? `-${i + 1}` : ''}`, payload: example })),
   }
 }
-
-const errorCodes = () =>
-  '\n\n| code | meaning as HTTP status |\n|---|---|\n' +
-  Object.values(Errors)
-    .map((E) => new E('…', '…'))
-    .map((error) => `| \`${error.code}\` | ${error.statusCode} |`)
-    .join('\n')
 
 function operations() {
   const ops: Record<string, unknown> = {}
@@ -105,55 +73,6 @@ function operations() {
   }
   return ops
 }
-
-function upgradeText(endpoints: WsEndpoint[]): string {
-  const [main, ...aliases] = endpoints
-  const refusals = Object.entries(main?.response ?? {}).map(([status, response]) => {
-    const codes = Object.keys(response.content?.['application/json']?.examples ?? {})
-    return `| ${status} | ${codes.map((c) => `\`${c}\``).join(', ')} | ${response.description ?? ''} |`
-  })
-  const closes = Object.entries(CloseCode).map(([name, code]) => `| ${code} | ${name} | ${CLOSE_CODE_MEANINGS[code]} |`)
-  return [
-    'One WebSocket per connection of an agent. The upgrade request names the agent (`agent_id`) and',
-    'carries its API key (`Authorization: Bearer <key>`, or `api_key`); without `HUB_ADMIN_TOKEN` a keyless',
-    "agent may connect from the hub's own machine. Every frame, both ways, is one JSON text message.",
-    ...(aliases.length ? ['', `Also reachable at ${aliases.map((e) => `\`${e.url}\``).join(', ')}, with the same behaviour.`] : []),
-    '',
-    '### Refused upgrades',
-    '',
-    'An upgrade the hub refuses is answered with an HTTP error and the body `{"error": {"code", "message"}}`;',
-    'no socket is opened.',
-    '',
-    '| status | codes | when |',
-    '|---|---|---|',
-    ...refusals,
-    '',
-    '### Close codes',
-    '',
-    'The hub closes a connection with one of these codes (the close reason says more, in words).',
-    '1xxx codes are RFC 6455 ones; 4xxx codes are the hub\'s own. After any of them but 4401 a client',
-    'reconnects (with backoff) and resumes; after 4401 it needs new credentials.',
-    '',
-    '| code | name | meaning |',
-    '|---|---|---|',
-    ...closes,
-  ].join('\n')
-}
-
-const INFO = (protocolVersion: number) =>
-  [
-    `The real-time protocol of claw-chat-hub (protocol version ${protocolVersion}, as \`welcome\` says).`,
-    '',
-    'This document describes the hub. A `receive` operation is a frame a client sends to the hub; its `reply`',
-    'lists the frames the hub answers with, matched by the `request_id` the client chose (any frame may carry',
-    'one, and every answer to it carries the same value). A `send` operation is a frame the hub sends on its own:',
-    '`welcome` on connect, and what the other agent of a channel did.',
-    '',
-    'Order and delivery: frames of one connection are handled in the order they arrive; every message of a',
-    'channel has a gapless `seq` from 1 and reaches each connection once, in order; `ack` means stored durably.',
-    '',
-    'The REST API of the same hub is described by its OpenAPI document at `/docs/json` (Swagger UI at `/docs`).',
-  ].join('\n')
 
 export function buildAsyncApi(options: AsyncApiOptions): Record<string, unknown> {
   const [main] = options.endpoints

@@ -3,6 +3,7 @@
 // Each resource shape carries an `$id`: the OpenAPI and AsyncAPI documents list it once, by that
 // name, and refer to it wherever it is used.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { CHANNEL_STATUSES } from '../domain/channel.js'
 import { AGENT_EXAMPLE, CHANNEL_EXAMPLE, EXAMPLE, HISTORY_EXAMPLE, MESSAGE_EXAMPLE, SERVICE_EXAMPLE } from './examples.js'
 
 const NAME_PATTERN = '^[A-Za-z0-9._:-]+$'
@@ -43,7 +44,7 @@ export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
 export const Reason = Text(1000, { description: 'Why, in a few words; shown to the other agent.', examples: [EXAMPLE.reason] })
 export const Description = Text(2000, { description: 'What the service does, for consumers choosing one.', examples: [EXAMPLE.description] })
 export const ChannelStatus = Type.Union(
-  [Type.Literal('pending'), Type.Literal('active'), Type.Literal('rejected'), Type.Literal('ended')],
+  CHANNEL_STATUSES.map((status) => Type.Literal(status)),
   { description: 'pending → active | rejected; active → ended.', examples: ['active'] },
 )
 
@@ -107,7 +108,6 @@ export type AgentInfo = Static<typeof Agent>
 export type ServiceInfo = Static<typeof Service>
 export type ChannelInfo = Static<typeof Channel>
 export type MessageInfo = Static<typeof Message>
-export type ChannelStatusValue = Static<typeof ChannelStatus>
 
 /** Largest page of history one request returns. */
 export const HISTORY_MAX_LIMIT = 500

@@ -5,12 +5,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { generateKey, keyDigest } from '../auth/api-keys.js'
-import { requireAdmin } from '../auth/plugin.js'
+import { requireAdmin } from '../auth/credentials.js'
 import { Errors } from '../errors.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { Agent as AgentRow } from '../generated/sqlite/client.js'
 import { hasKey } from '../store/agents.js'
-import { toAgent } from '../store/mappers.js'
+import { toAgent } from '../protocol/resources.js'
 import { Agent, AgentId, Text } from '../protocol/shapes.js'
 import { AGENT_EXAMPLE, EXAMPLE } from '../protocol/examples.js'
 import { Cursor, ListLimit, NextCursor, errors, ok } from './common.js'
@@ -41,15 +41,13 @@ const NewAgent = Type.Object(
 )
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store } = app
-  const { hub } = app
-  const { router } = hub
-  const withPresence = async (row: AgentRow) => toAgent(row, (await hub.connections([row.id])).get(row.id) ?? 0)
+  const { store, broker } = app
+  const withPresence = async (row: AgentRow) => toAgent(row, (await broker.connections([row.id])).get(row.id) ?? 0)
 
   const issue = async (agentId: string, displayName?: string) => {
     const apiKey = generateKey()
     const row = await store.agents.setKey(agentId, keyDigest(apiKey), displayName)
-    router.disconnectAgent(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
+    broker.publishClose(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
     return { agent: await withPresence(row), api_key: apiKey }
   }
 
@@ -66,7 +64,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const page = await store.agents.list(request.query.limit, request.query.cursor)
-      const connections = await hub.connections(page.items.map((row) => row.id))
+      const connections = await broker.connections(page.items.map((row) => row.id))
       return {
         agents: page.items.map((row) => toAgent(row, connections.get(row.id) ?? 0)),
         next_cursor: page.next_cursor,
@@ -157,7 +155,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireAdmin(request.actor)
       const row = await store.agents.revokeKey(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
-      router.disconnectAgent(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
+      broker.publishClose(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
       return withPresence(row)
     },
   )

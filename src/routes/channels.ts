@@ -1,27 +1,14 @@
-// REST for channels: list, open, read, history, send as an agent, and end. Sends and ends reach
+// REST for channels: list, open, read, and end (their messages are messages.ts's). Ends reach
 // connected agents over /ws live, exactly as if an agent had sent the frame.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { asAgent } from '../chat/index.js'
 import { actingAgent, assertMember } from '../chat/access.js'
+import { asAgent } from '../domain/actor.js'
+import { isMember } from '../domain/channel.js'
 import { Errors } from '../errors.js'
-import { toChannel } from '../store/mappers.js'
 import { CHANNEL_EXAMPLE, EXAMPLE } from '../protocol/examples.js'
-import {
-  AgentId,
-  Channel,
-  ChannelId,
-  ChannelStatus,
-  ClientMsgId,
-  Content,
-  HistoryLimit,
-  HistoryPage,
-  Message,
-  Metadata,
-  Reason,
-  Seq,
-  ServiceId,
-} from '../protocol/shapes.js'
+import { toChannel } from '../protocol/resources.js'
+import { AgentId, Channel, ChannelId, ChannelStatus, Reason, ServiceId } from '../protocol/shapes.js'
 import { Cursor, ListLimit, NextCursor, errors, ok } from './common.js'
 
 const Params = Type.Object({ id: ChannelId })
@@ -38,19 +25,6 @@ const NewChannel = Type.Object(
     examples: [{ provider_id: EXAMPLE.provider, consumer_id: EXAMPLE.consumer, service_id: EXAMPLE.service }],
   },
 )
-const NewMessage = Type.Object(
-  {
-    sender_id: Type.Optional(AgentId),
-    content: Content,
-    metadata: Type.Optional(Metadata),
-    client_msg_id: Type.Optional(ClientMsgId),
-  },
-  {
-    $id: 'NewMessage',
-    description: 'A message to store on the channel and deliver to the other agent.',
-    examples: [{ content: EXAMPLE.question, metadata: EXAMPLE.metadata, client_msg_id: EXAMPLE.clientMsgId }],
-  },
-)
 const EndChannel = Type.Object(
   { reason: Type.Optional(Reason), ended_by: Type.Optional(AgentId) },
   { $id: 'EndChannel', description: 'Why the channel ends, and (operator only) as whom.', examples: [{ reason: EXAMPLE.reason }] },
@@ -58,7 +32,7 @@ const EndChannel = Type.Object(
 
 export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app
-  const { lifecycle, messaging } = app.hub.chat
+  const { lifecycle } = app.chat
 
   app.get(
     '/channels',
@@ -114,7 +88,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { provider_id: providerId, consumer_id: consumerId, service_id: serviceId } = request.body
       const { actor } = request
-      if (actor.kind === 'agent' && actor.agentId !== providerId && actor.agentId !== consumerId) {
+      if (actor.kind === 'agent' && !isMember({ providerId, consumerId }, actor.agentId)) {
         throw new Errors.Forbidden('An agent may open only its own channels')
       }
       if (serviceId !== undefined && actor.kind === 'agent') {
@@ -138,53 +112,6 @@ export const channelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => toChannel(assertMember(request.actor, await store.channels.get(request.params.id), request.params.id)),
-  )
-
-  app.get(
-    '/channels/:id/messages',
-    {
-      schema: {
-        tags,
-        operationId: 'listMessages',
-        summary: 'Read history, oldest first within the page',
-        description:
-          'Without a cursor: the newest `limit` messages. `before_seq`: the page just before that seq. `after_seq`: the page just after it.',
-        params: Params,
-        querystring: Type.Object({
-          limit: HistoryLimit,
-          before_seq: Type.Optional(Seq),
-          after_seq: Type.Optional(Seq),
-        }),
-        response: { 200: ok('A page of messages, oldest first.', HistoryPage), ...errors(400, 401, 403, 404) },
-      },
-    },
-    async (request) => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }),
-  )
-
-  app.post(
-    '/channels/:id/messages',
-    {
-      schema: {
-        tags,
-        operationId: 'sendMessage',
-        summary: 'Send a message as an agent of the channel',
-        description:
-          'Answers once the message is stored; the other agent receives it over /ws. An agent sends as itself (sender_id may be left out); the operator names sender_id. A repeated client_msg_id returns the original message with status 200.',
-        params: Params,
-        body: NewMessage,
-        response: {
-          200: ok('A message with this client_msg_id was already stored: the original, nothing stored again.', Message),
-          201: ok('The message, stored.', Message),
-          ...errors(400, 401, 403, 404, 409),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { sender_id: claimed, ...input } = request.body
-      const senderId = actingAgent(request.actor, claimed, 'sender_id')
-      const stored = await messaging.send(senderId, { ...input, channel_id: request.params.id })
-      return reply.status(stored.duplicate ? 200 : 201).send(stored.message)
-    },
   )
 
   app.post(

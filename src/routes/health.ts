@@ -61,8 +61,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.status(up ? 200 : 503).send({
         status: up ? 'ready' : 'unavailable',
         database: up ? 'up' : 'down',
-        ...(app.hub.cluster ? { redis: app.hub.cluster.up ? ('up' as const) : ('down' as const) } : {}),
-        connections: app.hub.router.size,
+        ...app.broker.readiness(),
+        connections: app.transport.router.size,
       })
     },
   )

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { actingAgent } from '../chat/access.js'
-import { toService } from '../store/mappers.js'
+import { toService } from '../protocol/resources.js'
 import { AgentId, Description, Service, ServiceId } from '../protocol/shapes.js'
 import { Errors } from '../errors.js'
 import { EXAMPLE, SERVICE_EXAMPLE } from '../protocol/examples.js'

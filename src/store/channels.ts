@@ -1,18 +1,19 @@
-// Channels between a provider and a consumer: creation, lookups, guarded status transitions,
-// listing, and the per-agent delivery cursors that drive store-and-forward.
-import type { Channel, Prisma } from '../generated/sqlite/client.js'
-import type { ChannelStatusValue } from '../protocol/shapes.js'
+// Channels between a provider and a consumer: creation, lookups, guarded status transitions and
+// listing. Rows come back as the domain's Channel; the read on every connect (waiting requests)
+// goes to the driver, past the ORM.
+import type { Channel as PrismaChannel, Prisma } from '../generated/sqlite/client.js'
+import type { Channel, ChannelStatus, Parties } from '../domain/channel.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import { newChannelId } from './ids.js'
-import { pageByKey, type Page } from './pagination.js'
 import type { MessageLog } from './message-log.js'
+import { pageByKey, type Page } from './pagination.js'
 
 export interface NewChannel {
   providerId: string
   consumerId: string
   serviceId: string | null
-  status: ChannelStatusValue
+  status: ChannelStatus
   requestMessage?: string | null
   requestId?: string | null
 }
@@ -20,33 +21,20 @@ export interface NewChannel {
 export interface ChannelFilter {
   agentId?: string
   serviceId?: string
-  status?: ChannelStatusValue
+  status?: ChannelStatus
 }
 
-export type Role = 'provider' | 'consumer'
-
-/** Where delivery to one agent stands on one of its channels. */
-export interface Inbox {
-  agentId: string
-  channelId: string
-  role: Role
-  /** The agent's delivery cursor: the last seq the hub sent it. */
-  deliveredSeq: number
-  /** The seq of the last message the other party sent. */
-  inboundSeq: number
-  status: ChannelStatusValue
-}
-
-/** Who a channel is between: set at creation and never changed, so safe to cache. */
-export type Parties = Pick<Channel, 'id' | 'providerId' | 'consumerId'>
+/** A channel as stored: the domain's Channel, with where delivery on it stands. */
+export type StoredChannel = Omit<PrismaChannel, 'status'> & Channel
 
 const PARTIES_CACHE = 10_000
-/** Agents per inbox query: it names each twice, within the 999 parameters Prisma allows on SQLite. */
-const INBOX_CHUNK = 400
-const INBOX_COLUMNS = 'id, status, provider_id, consumer_id, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq'
+
+/** The status column holds only the statuses this code writes. */
+export const asChannel = (row: PrismaChannel): StoredChannel => ({ ...row, status: row.status as ChannelStatus })
+const asChannelOrNull = (row: PrismaChannel | null): StoredChannel | null => row && asChannel(row)
 
 /** A channel row as the driver returns it (SQLite gives timestamps as ISO text). */
-interface ChannelRow {
+export interface ChannelRow {
   id: string
   provider_id: string
   consumer_id: string
@@ -65,12 +53,12 @@ interface ChannelRow {
   consumer_sent_seq: number
 }
 
-const fromRow = (row: ChannelRow): Channel => ({
+const fromRow = (row: ChannelRow): StoredChannel => ({
   id: row.id,
   providerId: row.provider_id,
   consumerId: row.consumer_id,
   serviceId: row.service_id,
-  status: row.status,
+  status: row.status as ChannelStatus,
   requestMessage: row.request_message,
   requestId: row.request_id,
   createdAt: new Date(row.created_at),
@@ -113,25 +101,23 @@ export class ChannelStore {
     return found
   }
 
-  create(data: NewChannel): Promise<Channel> {
-    return this.db.channel.create({ data: { id: newChannelId(), ...data } })
+  async create(data: NewChannel): Promise<StoredChannel> {
+    return asChannel(await this.db.channel.create({ data: { id: newChannelId(), ...data } }))
   }
 
-  get(channelId: string): Promise<Channel | null> {
-    return this.db.channel.findUnique({ where: { id: channelId } })
+  async get(channelId: string): Promise<StoredChannel | null> {
+    return asChannelOrNull(await this.db.channel.findUnique({ where: { id: channelId } }))
   }
 
   /** The newest channel of the pair for the service (null: a direct channel) in one of the statuses. */
-  findFor(providerId: string, consumerId: string, serviceId: string | null, statuses: ChannelStatusValue[]) {
-    return this.db.channel.findFirst({
-      where: { providerId, consumerId, serviceId, status: { in: statuses } },
-      orderBy: { id: 'desc' },
-    })
+  async findFor(providerId: string, consumerId: string, serviceId: string | null, statuses: ChannelStatus[]): Promise<StoredChannel | null> {
+    const where = { providerId, consumerId, serviceId, status: { in: statuses } }
+    return asChannelOrNull(await this.db.channel.findFirst({ where, orderBy: { id: 'desc' } }))
   }
 
   /** The newest active channel between two agents, in either role and for any service. */
-  findActiveBetween(a: string, b: string): Promise<Channel | null> {
-    return this.db.channel.findFirst({
+  async findActiveBetween(a: string, b: string): Promise<StoredChannel | null> {
+    const row = await this.db.channel.findFirst({
       where: {
         status: 'active',
         OR: [
@@ -141,19 +127,21 @@ export class ChannelStore {
       },
       orderBy: { id: 'desc' },
     })
+    return asChannelOrNull(row)
   }
 
   /** The newest pending request from the consumer to the provider. */
-  findPending(providerId: string, consumerId: string): Promise<Channel | null> {
-    return this.db.channel.findFirst({ where: { providerId, consumerId, status: 'pending' }, orderBy: { id: 'desc' } })
+  async findPending(providerId: string, consumerId: string): Promise<StoredChannel | null> {
+    const where = { providerId, consumerId, status: 'pending' }
+    return asChannelOrNull(await this.db.channel.findFirst({ where, orderBy: { id: 'desc' } }))
   }
 
   /** The agent's newest channel for a service, active ones first. */
-  async latestForService(agentId: string, serviceId: string): Promise<Channel | null> {
+  async latestForService(agentId: string, serviceId: string): Promise<StoredChannel | null> {
     const mine = { serviceId, OR: [{ providerId: agentId }, { consumerId: agentId }] }
-    return (
+    return asChannelOrNull(
       (await this.db.channel.findFirst({ where: { ...mine, status: 'active' }, orderBy: { id: 'desc' } })) ??
-      (await this.db.channel.findFirst({ where: mine, orderBy: { id: 'desc' } }))
+        (await this.db.channel.findFirst({ where: mine, orderBy: { id: 'desc' } })),
     )
   }
 
@@ -163,15 +151,15 @@ export class ChannelStore {
    */
   async transition(
     channelId: string,
-    from: ChannelStatusValue[],
-    to: ChannelStatusValue,
+    from: ChannelStatus[],
+    to: ChannelStatus,
     data: Omit<Prisma.ChannelUpdateManyMutationInput, 'status'> = {},
-  ): Promise<Channel | null> {
+  ): Promise<StoredChannel | null> {
     const [row] = await this.db.channel.updateManyAndReturn({
       where: { id: channelId, status: { in: from } },
       data: { ...data, status: to },
     })
-    return row ?? null
+    return row ? asChannel(row) : null
   }
 
   /** How many chat requests the consumer has waiting for an answer. */
@@ -180,7 +168,7 @@ export class ChannelStore {
   }
 
   /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
-  async pendingFor(providerId: string): Promise<Channel[]> {
+  async pendingFor(providerId: string): Promise<StoredChannel[]> {
     const rows = await this.log.read<ChannelRow>(
       `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND status = 'pending' ORDER BY id ASC`,
       [providerId],
@@ -188,77 +176,14 @@ export class ChannelStore {
     return rows.map(fromRow)
   }
 
-  list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<Channel>> {
+  async list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<StoredChannel>> {
     const where: Prisma.ChannelWhereInput = {
       ...(cursor ? { id: { gt: cursor } } : {}),
       ...(filter.serviceId ? { serviceId: filter.serviceId } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.agentId ? { OR: [{ providerId: filter.agentId }, { consumerId: filter.agentId }] } : {}),
     }
-    return pageByKey(limit, (take) => this.db.channel.findMany({ where, orderBy: { id: 'asc' }, take }))
-  }
-
-  /**
-   * Per agent, its channels that are active or hold messages it has not been sent: where
-   * delivery stands. On the driver: this read is on every connect.
-   */
-  async inboxes(agentIds: string[]): Promise<Inbox[]> {
-    const unique = [...new Set(agentIds)]
-    const inboxes: Inbox[] = []
-    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
-      const ids = unique.slice(i, i + INBOX_CHUNK)
-      const chunk = new Set(ids)
-      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
-      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
-      const rows = await this.log.read<ChannelRow>(
-        `SELECT ${INBOX_COLUMNS} FROM channels
-          WHERE (provider_id IN (${providers}) AND (status = 'active' OR consumer_sent_seq > provider_delivered_seq))
-             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
-          ORDER BY id ASC`,
-        [...ids, ...ids],
-      )
-      for (const row of rows) {
-        // Each agent is in one chunk only, so each (channel, role) is listed once.
-        const sides = [
-          { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
-          { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
-        ] as const
-        for (const side of sides) {
-          if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {
-            inboxes.push({ ...side, channelId: row.id, status: row.status as ChannelStatusValue })
-          }
-        }
-      }
-    }
-    // Each chunk comes in channel order; merged, provider before consumer within a channel.
-    return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
-  }
-
-  /** These channels (those that exist), and the chat requests waiting for these providers; by id, each once. */
-  async statesOf(channelIds: string[], providerIds: string[]): Promise<Channel[]> {
-    const found = new Map<string, Channel>()
-    for (let i = 0; i < Math.max(channelIds.length, providerIds.length); i += INBOX_CHUNK) {
-      const ids = channelIds.slice(i, i + INBOX_CHUNK)
-      const providers = providerIds.slice(i, i + INBOX_CHUNK)
-      const rows = await this.db.channel.findMany({
-        where: { OR: [{ id: { in: ids } }, { providerId: { in: providers }, status: 'pending' }] },
-      })
-      for (const row of rows) found.set(row.id, row)
-    }
-    return [...found.values()].sort((a, b) => compare(a.id, b.id))
-  }
-
-  /** Which of these channels the agent belongs to, and in which role (others are left out). */
-  async memberships(agentId: string, channelIds: string[]): Promise<{ channelId: string; role: Role }[]> {
-    if (channelIds.length === 0) return []
-    const rows = await this.db.channel.findMany({
-      where: { id: { in: channelIds }, OR: [{ providerId: agentId }, { consumerId: agentId }] },
-      select: { id: true, providerId: true },
-      orderBy: { id: 'asc' },
-    })
-    return rows.map((row) => ({ channelId: row.id, role: row.providerId === agentId ? 'provider' : 'consumer' }))
+    const page = await pageByKey(limit, (take) => this.db.channel.findMany({ where, orderBy: { id: 'asc' }, take }))
+    return { ...page, items: page.items.map(asChannel) }
   }
 }
-
-/** Plain code-point order: on ids (ch_ and a ULID) it agrees with the databases' ORDER BY id. */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

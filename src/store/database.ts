@@ -9,15 +9,25 @@ import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/clie
 import { migrate, type SqlRunner } from './migrate.js'
 import { providerOf, sqliteFile, type Provider } from './database-url.js'
 import { KeyedLock } from '../lib/keyed-lock.js'
+import { within } from '../lib/within.js'
 import type { MessageLog } from './message-log.js'
 import { PostgresMessageLog } from './message-log-postgres.js'
 import { SqliteMessageLog } from './message-log-sqlite.js'
 
 /**
- * The Prisma client type the store is written against. Both generated clients come from one
- * model source (prisma/models.prisma), so the Postgres client has the same model API.
+ * The part of Prisma's model API the store (and its tests) use. Both generated clients come from
+ * one model source (prisma/models.prisma) and provide it: each is checked against it as it is
+ * opened, so neither passes for the other.
  */
-export type Db = PrismaClient
+export interface Db {
+  agent: Pick<PrismaClient['agent'], 'create' | 'count' | 'findUnique' | 'findMany' | 'upsert' | 'updateMany'>
+  service: Pick<PrismaClient['service'], 'findUnique' | 'findUniqueOrThrow' | 'findMany' | 'upsert' | 'update'>
+  channel: Pick<PrismaClient['channel'], 'create' | 'count' | 'findUnique' | 'findFirst' | 'findMany' | 'updateManyAndReturn'>
+  message: Pick<PrismaClient['message'], 'count' | 'findMany'>
+  $queryRawUnsafe: PrismaClient['$queryRawUnsafe']
+  $executeRawUnsafe: PrismaClient['$executeRawUnsafe']
+  $disconnect: PrismaClient['$disconnect']
+}
 
 export interface Database {
   prisma: Db
@@ -34,6 +44,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000
 // other opening of the same file: openings in one process take turns.
 const sqliteOpenings = new KeyedLock()
 const MIGRATION_LOCK_KEY = 7_261_646_917
+/** How long closing waits for the pool's connections to end. */
+const POOL_END_WAIT_MS = 2000
 
 /**
  * Opens and migrates the database. `onError` hears of failures outside any query, such as the
@@ -59,9 +71,10 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
   } finally {
     raw.close()
   }
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
+  const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
   // An ack promises the message survives a crash of the machine, not only of the process.
-  await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  await client.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  const prisma: Db = client
   const log = new SqliteMessageLog(file)
   return {
     prisma,
@@ -88,7 +101,7 @@ async function openPostgres(url: string, onError: (error: unknown) => void): Pro
   const pool = new pg.Pool({ connectionString: url, max: 10 })
   // Without a listener, an idle connection ended by the server would crash the process.
   pool.on('error', onError)
-  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as Db
+  const prisma: Db = new PostgresPrismaClient({ adapter: new PrismaPg(pool) })
   return {
     prisma,
     log: new PostgresMessageLog(pool),
@@ -96,9 +109,24 @@ async function openPostgres(url: string, onError: (error: unknown) => void): Pro
     migrated,
     close: async () => {
       await prisma.$disconnect()
-      await pool.end()
+      await endPool(pool)
     },
   }
+}
+
+/**
+ * Ends the pool once its connections have closed: pg's end() resolves as soon as it has asked
+ * them to, and a connection the server ends meanwhile (its database dropped) would still report
+ * an error.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount
+  const ended = new Promise<void>((resolve) => {
+    if (open === 0) resolve()
+    pool.on('remove', () => --open <= 0 && resolve())
+  })
+  await pool.end()
+  await within(POOL_END_WAIT_MS, ended)
 }
 
 function sqliteRunner(db: Database.Database): SqlRunner {

@@ -1,7 +1,7 @@
 // How far each agent has been sent each channel. Advanced in memory as messages leave for a
 // socket and written back in the background, so delivery never waits on a query; a cursor lost
 // in a crash only makes the hub send a message again, which clients drop by seq.
-import type { Role } from './channels.js'
+import type { Role } from '../domain/channel.js'
 import type { MessageLog } from './message-log.js'
 
 const FLUSH_INTERVAL_MS = 250

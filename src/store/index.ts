@@ -1,6 +1,7 @@
 // The store: one object owning the database and every repository the hub uses.
 import { AgentStore } from './agents.js'
 import { ChannelStore } from './channels.js'
+import { InboxStore } from './inboxes.js'
 import { openDatabase, type Database } from './database.js'
 import { DeliveryCursors } from './delivery-cursors.js'
 import { MessageStore } from './messages.js'
@@ -19,6 +20,8 @@ export interface Store {
   agents: AgentStore
   services: ServiceStore
   channels: ChannelStore
+  /** Where delivery stands, for replay and catch-up. */
+  inboxes: InboxStore
   messages: MessageStore
   writer: MessageWriter
   cursors: DeliveryCursors
@@ -31,7 +34,6 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const database = await openDatabase(options.databaseUrl, options.onError)
   const db = database.prisma
-  const channels = new ChannelStore(db, database.log, database.provider)
   const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
   const cursors = new DeliveryCursors(database.log, options.onError)
   const agents = new AgentStore(db, database.log, database.provider, options.onError)
@@ -39,7 +41,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     database,
     agents,
     services: new ServiceStore(db),
-    channels,
+    channels: new ChannelStore(db, database.log, database.provider),
+    inboxes: new InboxStore(db, database.log),
     messages: new MessageStore(database.log),
     writer,
     cursors,
@@ -60,5 +63,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
 }
 
-export type { StoredMessage } from './message-writer.js'
-export type { Inbox, Role } from './channels.js'
+export type { StoredMessage } from './message-log.js'
+export type { Inbox } from './inboxes.js'

@@ -3,30 +3,22 @@
 // unnest out). The batch's channel rows are locked first, in id order, so concurrent hubs
 // reserve gapless seqs and never deadlock.
 import type pg from 'pg'
-import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
-import {
-  CHANNEL_COLUMNS,
-  plan,
-  reservations,
-  retryKeys,
-  settle,
-  type ChannelRow,
-  type MessageDraft,
-  type MessageRow,
-  type Outcome,
-} from './write-batch.js'
+import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
+import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
+import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
+
+const CREATED_AT = "created_at AT TIME ZONE 'UTC'"
 
 export class PostgresMessageLog implements MessageLog {
   constructor(private readonly pool: pg.Pool) {}
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
-    return this.transaction((client) => this.run(client, drafts))
+    return this.transaction((client) => runAsync(writeBatch(statements(client), drafts)))
   }
 
   async range(channelId: string, range: Range): Promise<MessageRow[]> {
-    const sql = rangeSql(range, "created_at AT TIME ZONE 'UTC'")
-    return (await this.pool.query<MessageRow>(sql, rangeParams(channelId, range))).rows
+    return (await this.pool.query<MessageRow>(rangeSql(range, CREATED_AT), rangeParams(channelId, range))).rows
   }
 
   async read<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -40,6 +32,10 @@ export class PostgresMessageLog implements MessageLog {
         await client.query(cursorSql(role), [seq, channelId])
       }
     })
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve()
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -56,61 +52,47 @@ export class PostgresMessageLog implements MessageLog {
       client.release()
     }
   }
-
-  close(): Promise<void> {
-    return Promise.resolve()
-  }
-
-  private async run(client: pg.PoolClient, drafts: MessageDraft[]): Promise<Outcome[]> {
-    const ids = [...new Set(drafts.map((d) => d.channelId))]
-    const channelRows = await client.query<ChannelRow>(
-      `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-      [ids],
-    )
-    const channels = new Map(channelRows.rows.map((row) => [row.id, row]))
-    const keys = retryKeys(drafts, channels)
-    const stored = keys.length
-      ? (
-          await client.query<MessageRow>(
-            `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, created_at AT TIME ZONE 'UTC' AS created_at
-             FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
-            [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
-          )
-        ).rows
-      : []
-    const planned = plan(drafts, channels, stored)
-    const order = reservations(drafts, channels, planned)
-    const reserved = new Map<string, number | null>(order.map(({ channelId }) => [channelId, null]))
-    if (order.length > 0) {
-      // SET reads the row as it was: c.last_seq is the seq before this batch's first.
-      const result = await client.query<{ id: string; last_seq: number }>(
-        `UPDATE channels AS c SET last_seq = c.last_seq + v.n,
-           provider_sent_seq = CASE WHEN v.provider_last > 0 THEN c.last_seq + v.provider_last ELSE c.provider_sent_seq END,
-           consumer_sent_seq = CASE WHEN v.consumer_last > 0 THEN c.last_seq + v.consumer_last ELSE c.consumer_sent_seq END
-         FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS v(id, n, provider_last, consumer_last)
-         WHERE c.id = v.id AND c.status = 'active' RETURNING c.id, c.last_seq`,
-        [order.map((r) => r.channelId), order.map((r) => r.count), order.map((r) => r.providerLast), order.map((r) => r.consumerLast)],
-      )
-      for (const row of result.rows) reserved.set(row.id, row.last_seq)
-    }
-    const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
-    if (rows.length > 0) {
-      const column = <K extends keyof MessageRow>(key: K) => rows.map((row) => row[key])
-      await client.query(
-        `INSERT INTO messages ${INSERT_COLUMNS}
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamp[])`,
-        [
-          column('id'),
-          column('channel_id'),
-          column('seq'),
-          column('sender_id'),
-          column('content'),
-          column('metadata'),
-          column('client_msg_id'),
-          column('created_at').map((date) => date.toISOString()),
-        ],
-      )
-    }
-    return outcomes
-  }
 }
+
+/** A batch's statements on one client, inside its transaction. */
+const statements = (client: pg.PoolClient): BatchStatements => ({
+  lockChannels: async (ids) =>
+    (await client.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [ids])).rows,
+
+  findRetries: async (keys) => {
+    const sql = `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} AS created_at
+      FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`
+    return (await client.query<MessageRow>(sql, [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])])).rows
+  },
+
+  reserve: async (order) => {
+    // SET reads the row as it was: c.last_seq is the seq before this batch's first.
+    const result = await client.query<{ id: string; last_seq: number }>(
+      `UPDATE channels AS c SET last_seq = c.last_seq + v.n,
+         provider_sent_seq = CASE WHEN v.provider_last > 0 THEN c.last_seq + v.provider_last ELSE c.provider_sent_seq END,
+         consumer_sent_seq = CASE WHEN v.consumer_last > 0 THEN c.last_seq + v.consumer_last ELSE c.consumer_sent_seq END
+       FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS v(id, n, provider_last, consumer_last)
+       WHERE c.id = v.id AND c.status = 'active' RETURNING c.id, c.last_seq`,
+      [order.map((r) => r.channelId), order.map((r) => r.count), order.map((r) => r.providerLast), order.map((r) => r.consumerLast)],
+    )
+    return new Map(result.rows.map((row) => [row.id, row.last_seq]))
+  },
+
+  insert: async (rows) => {
+    const column = <K extends keyof MessageRow>(key: K) => rows.map((row) => row[key])
+    await client.query(
+      `INSERT INTO messages ${INSERT_COLUMNS}
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamp[])`,
+      [
+        column('id'),
+        column('channel_id'),
+        column('seq'),
+        column('sender_id'),
+        column('content'),
+        column('metadata'),
+        column('client_msg_id'),
+        column('created_at').map((date) => date.toISOString()),
+      ],
+    )
+  },
+})

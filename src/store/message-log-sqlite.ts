@@ -3,19 +3,10 @@
 // write lock across an await and cannot deadlock with Prisma's connection. When the file is
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
-import type { MessageLog } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql, type Cursor, type Range } from './message-log.js'
-import {
-  CHANNEL_COLUMNS,
-  plan,
-  reservations,
-  retryKeys,
-  settle,
-  type ChannelRow,
-  type MessageDraft,
-  type MessageRow,
-  type Outcome,
-} from './write-batch.js'
+import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
+import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
+import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
+import { runSync, writeBatch, type BatchStatements } from './write-pipeline.js'
 
 // SET reads the row as it was: last_seq is the seq before this batch's first.
 const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
@@ -31,14 +22,16 @@ type StoredRow = Omit<MessageRow, 'created_at'> & { created_at: string }
 export class SqliteMessageLog implements MessageLog {
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  private readonly batch: BatchStatements
 
   constructor(file: string) {
     this.db = new Database(file, { timeout: 0 })
     this.db.pragma('synchronous = FULL')
+    this.batch = this.batchStatements()
   }
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
-    return this.immediately(() => this.run(drafts))
+    return this.immediately(() => runSync(writeBatch(this.batch, drafts)))
   }
 
   range(channelId: string, range: Range): Promise<MessageRow[]> {
@@ -46,7 +39,7 @@ export class SqliteMessageLog implements MessageLog {
     const [channel, after, before, limit, sender] = rangeParams(channelId, range)
     const params = range.notFrom === undefined ? [channel, after, before, limit] : [channel, after, before, sender, limit]
     const rows = this.statement(rangeSql(range, 'created_at').replace(/\$\d/g, '?')).all(...params) as StoredRow[]
-    return Promise.resolve(rows.map((row) => ({ ...row, created_at: new Date(row.created_at) })))
+    return Promise.resolve(rows.map(withDate))
   }
 
   read<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -60,6 +53,11 @@ export class SqliteMessageLog implements MessageLog {
         this.statement(cursorSql(role).replace(/\$\d/g, '?')).run(seq, channelId, seq)
       }
     })
+  }
+
+  close(): Promise<void> {
+    this.db.close()
+    return Promise.resolve()
   }
 
   /** Runs work in one BEGIN IMMEDIATE transaction, retrying later while the file is busy. */
@@ -77,34 +75,33 @@ export class SqliteMessageLog implements MessageLog {
     }
   }
 
-  close(): Promise<void> {
-    this.db.close()
-    return Promise.resolve()
-  }
-
-  private run(drafts: MessageDraft[]): Outcome[] {
-    const ids = [...new Set(drafts.map((d) => d.channelId))]
-    const channelRows = this.statement(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(...ids) as ChannelRow[]
-    const channels = new Map(channelRows.map((row) => [row.id, row]))
-    const keys = retryKeys(drafts, channels)
-    const stored = keys.length
-      ? (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`)
-          .all(...keys.flat()) as StoredRow[]).map((row) => ({ ...row, created_at: new Date(row.created_at) }))
-      : []
-    const planned = plan(drafts, channels, stored)
-    const reserve = this.statement(RESERVE_SQL)
-    const reserved = new Map<string, number | null>()
-    for (const reservation of reservations(drafts, channels, planned)) {
-      reserved.set(reservation.channelId, (reserve.get(reservation) as { last_seq: number } | undefined)?.last_seq ?? null)
+  /** A batch's statements, each answering at once inside the immediate transaction. */
+  private batchStatements(): BatchStatements {
+    return {
+      // BEGIN IMMEDIATE already holds the database's write lock: a plain read is enough.
+      lockChannels: (ids) => this.statement(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(...ids) as ChannelRow[],
+      findRetries: (keys) =>
+        (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`).all(
+          ...keys.flat(),
+        ) as StoredRow[]).map(withDate),
+      reserve: (order) => {
+        const reserve = this.statement(RESERVE_SQL)
+        const reserved = new Map<string, number>()
+        for (const reservation of order) {
+          const row = reserve.get(reservation) as { last_seq: number } | undefined
+          if (row) reserved.set(reservation.channelId, row.last_seq)
+        }
+        return reserved
+      },
+      insert: (rows) => {
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          const chunk = rows.slice(i, i + INSERT_CHUNK)
+          this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
+            ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
+          )
+        }
+      },
     }
-    const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK)
-      this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
-        ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
-      )
-    }
-    return outcomes
   }
 
   private statement(sql: string): Database.Statement {
@@ -122,6 +119,8 @@ function marks(rows: number, width: number): string {
   const group = width === 1 ? '?' : `(${Array.from({ length: width }, () => '?').join(',')})`
   return Array.from({ length: rows }, () => group).join(',')
 }
+
+const withDate = (row: StoredRow): MessageRow => ({ ...row, created_at: new Date(row.created_at) })
 
 /** The text form Prisma's SQLite adapter reads and writes. */
 const sqliteTime = (date: Date) => date.toISOString().replace('Z', '+00:00')

@@ -1,7 +1,57 @@
 // Where the group-commit writer writes: one transaction per batch, in raw SQL on the database
 // driver itself. The hot path skips the ORM's per-query work; everything else stays on Prisma.
-import type { Role } from './channels.js'
-import type { MessageDraft, MessageRow, Outcome } from './write-batch.js'
+import type { Role } from '../domain/channel.js'
+import type { MessageInfo } from '../protocol/shapes.js'
+
+export interface MessageDraft {
+  channelId: string
+  senderId: string
+  content: string
+  metadata?: Record<string, unknown> | undefined
+  clientMsgId?: string | undefined
+}
+
+export interface StoredMessage {
+  message: MessageInfo
+  recipientId: string
+  recipientRole: Role
+  /** client_msg_id matched a message stored before: this is that message, not a new one. */
+  duplicate: boolean
+  /**
+   * The seq of the previous message the same sender sent on this channel (0 if none): for the
+   * recipient, the message that precedes this one.
+   */
+  previousSeq: number
+}
+
+export type Outcome = { stored: StoredMessage } | { error: Error }
+
+/** A message as stored (snake_case columns, created_at as a Date). */
+export interface MessageRow {
+  id: string
+  channel_id: string
+  seq: number
+  sender_id: string
+  content: string
+  metadata: string | null
+  client_msg_id: string | null
+  created_at: Date
+}
+
+/** A message as the message logs read it (messages never go through Prisma). */
+export function toMessage(row: MessageRow): MessageInfo {
+  const message: MessageInfo = {
+    message_id: row.id,
+    channel_id: row.channel_id,
+    sender_id: row.sender_id,
+    content: row.content,
+    seq: row.seq,
+    timestamp: row.created_at.toISOString(),
+  }
+  if (row.metadata !== null) message.metadata = JSON.parse(row.metadata) as Record<string, unknown>
+  if (row.client_msg_id !== null) message.client_msg_id = row.client_msg_id
+  return message
+}
 
 /** How far an agent has been sent a channel. */
 export interface Cursor {

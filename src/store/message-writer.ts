@@ -2,9 +2,9 @@
 // share the next transaction (and its fsync); an idle hub writes at the end of the turn.
 // A message counts as stored, and is acked, only after its transaction commits.
 import type { MessageLog } from './message-log.js'
-import type { MessageDraft, Outcome, StoredMessage } from './write-batch.js'
+import type { MessageDraft, Outcome, StoredMessage } from './message-log.js'
 
-export type { MessageDraft, StoredMessage } from './write-batch.js'
+export type { MessageDraft, StoredMessage } from './message-log.js'
 
 export interface WriterOptions {
   maxBatch: number

@@ -1,8 +1,7 @@
 // Reading stored messages: history pages by seq cursor, and the backlog an agent was not sent.
 // Both are hot paths, read in raw SQL through the message log.
 import type { HistoryPageInfo, MessageInfo } from '../protocol/shapes.js'
-import { toMessage } from './mappers.js'
-import type { MessageLog } from './message-log.js'
+import { toMessage, type MessageLog } from './message-log.js'
 
 export interface HistoryQuery {
   limit: number

@@ -1,49 +1,24 @@
 // The logic of one group-commit transaction, independent of the database: which messages are
 // refused (unknown channel, not a member, channel not active), which repeat a stored
 // client_msg_id (they get the original), what each channel's reservation moves (last_seq and the
-// seq each party last sent), and — once the seqs are reserved — the rows to insert. The message
-// logs (message-log-*.ts) run it inside their transactions, with the channel rows locked.
+// seq each party last sent), and — once the seqs are reserved — the rows to insert. The write
+// pipeline (write-pipeline.ts) runs it between the statements of each transaction.
+import { isMember, roleOf, type Parties, type Role } from '../domain/channel.js'
 import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
-import type { Role } from './channels.js'
 import { newMessageId } from './ids.js'
-import { toMessage } from './mappers.js'
-
-export interface MessageDraft {
-  channelId: string
-  senderId: string
-  content: string
-  metadata?: Record<string, unknown> | undefined
-  clientMsgId?: string | undefined
-}
-
-export interface StoredMessage {
-  message: MessageInfo
-  recipientId: string
-  recipientRole: Role
-  /** client_msg_id matched a message stored before: this is that message, not a new one. */
-  duplicate: boolean
-  /**
-   * The seq of the previous message the same sender sent on this channel (0 if none): for the
-   * recipient, the message that precedes this one.
-   */
-  previousSeq: number
-}
-
-export type Outcome = { stored: StoredMessage } | { error: Error }
+import { toMessage, type MessageDraft, type MessageRow, type Outcome, type StoredMessage } from './message-log.js'
 
 /** The columns of a channel the batch needs. */
-export interface ChannelRow {
-  id: string
-  provider_id: string
-  consumer_id: string
+export interface ChannelRow extends Parties {
   status: string
-  provider_sent_seq: number
-  consumer_sent_seq: number
+  providerSentSeq: number
+  consumerSentSeq: number
 }
 
 /** The columns a channel's row lock reads (ChannelRow, as SQL). */
-export const CHANNEL_COLUMNS = 'id, provider_id, consumer_id, status, provider_sent_seq, consumer_sent_seq'
+export const CHANNEL_COLUMNS =
+  'id, provider_id AS "providerId", consumer_id AS "consumerId", status, provider_sent_seq AS "providerSentSeq", consumer_sent_seq AS "consumerSentSeq"'
 
 /**
  * What one channel's reservation adds: `count` seqs after last_seq, of which the provider sent the
@@ -54,18 +29,6 @@ export interface Reservation {
   count: number
   providerLast: number
   consumerLast: number
-}
-
-/** A message as stored (snake_case columns, created_at as a Date). */
-export interface MessageRow {
-  id: string
-  channel_id: string
-  seq: number
-  sender_id: string
-  content: string
-  metadata: string | null
-  client_msg_id: string | null
-  created_at: Date
 }
 
 export type RetryKey = [channelId: string, senderId: string, clientMsgId: string]
@@ -83,7 +46,7 @@ const dedupeKey = (channelId: string, senderId: string, clientMsgId: string | nu
 /** The retries a batch must look up: drafts with a client_msg_id on a channel they belong to. */
 export function retryKeys(drafts: MessageDraft[], channels: Map<string, ChannelRow>): RetryKey[] {
   return drafts
-    .filter((d) => d.clientMsgId !== undefined && isMember(channels.get(d.channelId), d.senderId))
+    .filter((d) => d.clientMsgId !== undefined && belongs(channels.get(d.channelId), d.senderId))
     .map((d) => [d.channelId, d.senderId, d.clientMsgId as string])
 }
 
@@ -93,7 +56,7 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
   drafts.forEach((draft, i) => {
     const channel = channels.get(draft.channelId)
     if (!channel) return void (result.outcomes[i] = { error: new Errors.ChannelNotFound(draft.channelId) })
-    if (!isMember(channel, draft.senderId)) {
+    if (!belongs(channel, draft.senderId)) {
       return void (result.outcomes[i] = { error: new Errors.Forbidden(`${draft.senderId} is not a member of channel ${channel.id}`) })
     }
     const key = dedupeKey(draft.channelId, draft.senderId, draft.clientMsgId)
@@ -114,26 +77,26 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
 }
 
 /**
- * Given the last seq each channel reached after reserving its fresh messages (null: the channel
+ * Given the last seq each channel reached after reserving its fresh messages (absent: the channel
  * stopped being active meanwhile), settles every outcome and returns the rows to insert.
  */
 export function settle(
   drafts: MessageDraft[],
   channels: Map<string, ChannelRow>,
   planned: Plan,
-  reserved: Map<string, number | null>,
+  reserved: Map<string, number>,
   now: Date,
 ): { rows: MessageRow[]; outcomes: Outcome[] } {
   const { outcomes, fresh, firstOfKey } = planned
   const rows: MessageRow[] = []
   for (const [channelId, indexes] of fresh) {
     const lastSeq = reserved.get(channelId)
-    if (lastSeq === null || lastSeq === undefined) {
+    if (lastSeq === undefined) {
       for (const i of indexes) outcomes[i] = { error: new Errors.ChannelNotActive(channelId, 'no longer active') }
       continue
     }
     const channel = channels.get(channelId) as ChannelRow
-    const sent = { provider: channel.provider_sent_seq, consumer: channel.consumer_sent_seq }
+    const sent = { provider: channel.providerSentSeq, consumer: channel.consumerSentSeq }
     let seq = lastSeq - indexes.length
     for (const i of indexes) {
       const draft = drafts[i] as MessageDraft
@@ -148,7 +111,7 @@ export function settle(
         created_at: now,
       }
       rows.push(row)
-      const role = roleOf(channel, draft.senderId)
+      const role = roleOf(channel, draft.senderId) as Role
       outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(row), false, sent[role]) }
       sent[role] = row.seq
     }
@@ -175,18 +138,13 @@ export function reservations(drafts: MessageDraft[], channels: Map<string, Chann
   })
 }
 
-function isMember(channel: ChannelRow | undefined, senderId: string): boolean {
-  return channel !== undefined && (senderId === channel.provider_id || senderId === channel.consumer_id)
-}
-
-/** The role a member sends in. */
-const roleOf = (channel: ChannelRow, senderId: string): Role => (senderId === channel.consumer_id ? 'consumer' : 'provider')
+const belongs = (channel: ChannelRow | undefined, senderId: string): boolean => channel !== undefined && isMember(channel, senderId)
 
 function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean, previousSeq: number): StoredMessage {
   const toProvider = roleOf(channel, senderId) === 'consumer'
   return {
     message,
-    recipientId: toProvider ? channel.provider_id : channel.consumer_id,
+    recipientId: toProvider ? channel.providerId : channel.consumerId,
     recipientRole: toProvider ? 'provider' : 'consumer',
     duplicate,
     previousSeq,

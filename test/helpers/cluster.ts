@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { tempPostgresUrl, type TempDatabase } from './database.js'
+import { until } from './poll.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from './process.js'
 
 export const SHARED_REDIS_URL = process.env.HUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -71,7 +72,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
       child = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         stdio: 'ignore',
       })
-      await until(() => listening(Number(port)), 5000)
+      await until(() => listening(Number(port)), 5000, `redis-server on port ${port}`)
     },
     kill: async () => {
       if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -82,14 +83,6 @@ export async function privateRedis(): Promise<PrivateRedis> {
   }
   await redis.start()
   return redis
-}
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 function listening(port: number): Promise<boolean> {

@@ -30,8 +30,12 @@ export async function tempPostgresUrl(): Promise<TempDatabase> {
   return { url: url.toString(), remove: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) }
 }
 
-export async function tempDatabase(): Promise<TempDatabase> {
-  if (testDatabaseKind() === 'postgres') return tempPostgresUrl()
+/** A fresh database of the kind the test run uses. */
+export const tempDatabase = (): Promise<TempDatabase> => tempDatabaseOf(testDatabaseKind())
+
+/** A fresh database of this kind (the benchmark chooses by --db). */
+export async function tempDatabaseOf(kind: 'sqlite' | 'postgres'): Promise<TempDatabase> {
+  if (kind === 'postgres') return tempPostgresUrl()
   const sqlite = tempSqliteUrl()
   return { url: sqlite.url, remove: () => Promise.resolve(sqlite.remove()) }
 }

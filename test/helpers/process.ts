@@ -1,6 +1,8 @@
-// Runs src/server.ts as a real process, the way `npm start` runs the hub.
+// Runs src/server.ts as a real process, the way `npm start` runs the hub (and, for the benchmark,
+// any other entry of the repo the same way).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { until } from './poll.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -14,9 +16,14 @@ export interface HubProcess {
 }
 
 export function spawnHub(env: Record<string, string>): HubProcess {
-  // Node itself with tsx's loader, not the tsx CLI: that would run the hub in a grandchild, which a
+  return spawnEntry('src/server.ts', env)
+}
+
+/** Runs a TypeScript entry of the repo as its own process, its output collected. */
+export function spawnEntry(entry: string, env: Record<string, string>): HubProcess {
+  // Node itself with tsx's loader, not the tsx CLI: that would run the entry in a grandchild, which a
   // SIGKILL to the CLI leaves running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,16 +46,13 @@ export function spawnHub(env: Record<string, string>): HubProcess {
   }
 }
 
-/** Polls until the hub answers /readyz with 200 (or the process exits). */
-export async function waitReady(hub: HubProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (hub.child.exitCode !== null) throw new Error(`hub exited ${hub.child.exitCode}: ${hub.stderr()}`)
-    const status = await fetch(`${hub.url}/readyz`).then((r) => r.status, () => 0)
-    if (status === 200) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+/** Polls until the process answers `path` (the hub's readiness) with 200; fails if it exits first. */
+export async function waitReady(hub: HubProcess, timeoutMs = 20_000, path = '/readyz'): Promise<void> {
+  const answered = async () => {
+    if (hub.child.exitCode !== null) throw new Error(`process exited ${hub.child.exitCode}: ${hub.stderr()}`)
+    return (await fetch(`${hub.url}${path}`).then((r) => r.status, () => 0)) === 200
   }
-  throw new Error(`hub not ready within ${timeoutMs} ms: ${hub.stderr()}`)
+  await until(answered, timeoutMs, () => `${hub.url}${path} answering 200 (${hub.stderr()})`)
 }
 
 // Each test process takes its own block of 24 ports, all below Linux's ephemeral range (32768 and

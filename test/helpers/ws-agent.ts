@@ -1,8 +1,12 @@
 // A raw WebSocket agent for protocol tests: sends frames as written and waits for the frames
-// it expects, with nothing of the ChatClient in between.
+// it expects, with nothing of the ChatClient in between. What it receives is typed with the
+// protocol's own hub → agent frames.
 import WebSocket, { type ClientOptions } from 'ws'
+import type { ErrorFrame, HubFrame } from '../../src/protocol/frames.js'
 
-export type Frame = Record<string, unknown> & { type: string }
+export type Frame = HubFrame
+export type FrameType = HubFrame['type']
+export type FrameOf<T extends FrameType> = Extract<HubFrame, { type: T }>
 
 export class WsAgent {
   readonly frames: Frame[] = []
@@ -39,17 +43,18 @@ export class WsAgent {
     const socket = new WebSocket(`${wsUrl}/ws${query}`, options)
     const agent = new WsAgent(socket, '')
     agent.welcome = await agent.next('welcome')
-    ;(agent as { agentId: string }).agentId = agent.welcome.agent_id as string
+    ;(agent as { agentId: string }).agentId = agent.welcome.agent_id
     return agent
   }
 
+  /** Sends a frame as written: anything, raw text too, so that refusals can be tested. */
   send(frame: Record<string, unknown> | string): void {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
   }
 
-  /** The first frame received (from now on, or already) that matches. */
-  next(type: string, where: (frame: Frame) => boolean = () => true, timeoutMs = 10_000): Promise<Frame> {
-    const match = (frame: Frame) => frame.type === type && where(frame)
+  /** The first frame of the type received (from now on, or already) that matches. */
+  next<T extends FrameType>(type: T, where: (frame: FrameOf<T>) => boolean = () => true, timeoutMs = 10_000): Promise<FrameOf<T>> {
+    const match = (frame: Frame): frame is FrameOf<T> => frame.type === type && where(frame as FrameOf<T>)
     const seen = this.frames.find(match)
     if (seen) {
       this.frames.splice(this.frames.indexOf(seen), 1)
@@ -63,7 +68,7 @@ export class WsAgent {
         resolve: (frame) => {
           clearTimeout(timer)
           this.frames.splice(this.frames.indexOf(frame), 1)
-          resolve(frame)
+          resolve(frame as FrameOf<T>)
         },
         reject: (error) => {
           clearTimeout(timer)
@@ -74,7 +79,7 @@ export class WsAgent {
   }
 
   /** Sends a frame with a request_id and waits for the reply of the given type (or an error). */
-  async request(frame: Record<string, unknown>, replyType: string): Promise<Frame> {
+  async request<T extends FrameType>(frame: Record<string, unknown>, replyType: T): Promise<FrameOf<T> | ErrorFrame> {
     const requestId = `r${Math.random().toString(36).slice(2)}`
     this.send({ ...frame, request_id: requestId })
     const reply = await Promise.race([
@@ -82,6 +87,15 @@ export class WsAgent {
       this.next('error', (f) => f.request_id === requestId),
     ])
     return reply
+  }
+
+  /** Like request(), for a frame that must succeed: its reply; an error frame fails with its code. */
+  async ask<T extends FrameType>(frame: Record<string, unknown>, replyType: T): Promise<FrameOf<T>> {
+    const reply: HubFrame = await this.request(frame, replyType)
+    if (reply.type === 'error' && replyType !== 'error') {
+      throw new Error(`${String(frame.type)} refused with ${reply.code}: ${reply.message}`)
+    }
+    return reply as FrameOf<T>
   }
 
   async close(): Promise<void> {
@@ -112,7 +126,7 @@ export class WsAgent {
 export async function openChannel(provider: WsAgent, consumer: WsAgent, serviceId: string): Promise<string> {
   consumer.send({ type: 'chat_request', service_id: serviceId })
   const request = await provider.next('chat_request', (f) => f.consumer_id === consumer.agentId && f.service_id === serviceId)
-  const channelId = request.channel_id as string
+  const channelId = request.channel_id
   await provider.request({ type: 'chat_accept', channel_id: channelId }, 'chat_accept')
   await consumer.next('chat_accept', (f) => f.channel_id === channelId)
   return channelId

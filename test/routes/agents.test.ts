@@ -2,6 +2,7 @@
 // (online, connections) that follows their sockets, and last_seen_at moves when they leave.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startHub, type TestHub } from '../helpers/hub.js'
+import { poll } from '../helpers/poll.js'
 import { WsAgent } from '../helpers/ws-agent.js'
 
 let hub: TestHub
@@ -34,17 +35,6 @@ async function connect(agentId: string): Promise<WsAgent> {
 
 const get = (url: string) => hub.app.inject({ method: 'GET', url })
 
-/** Polls until `read` returns a value `done` accepts, or fails with the last value seen. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 async function readAgent(agentId: string): Promise<AgentBody | undefined> {
   const response = await get(`/agents/${agentId}`)
   return response.statusCode === 200 ? response.json<AgentBody>() : undefined
@@ -69,7 +59,7 @@ describe('GET /agents', () => {
     const first = await connect(agentId)
     const second = await connect(agentId)
 
-    const online = await eventually(
+    const online = await poll(
       () => readAgent(agentId),
       (agent) => agent?.connections === 2,
     )
@@ -78,7 +68,7 @@ describe('GET /agents', () => {
     expect((await listAll()).find((a) => a.agent_id === agentId)).toMatchObject({ online: true, connections: 2 })
 
     await first.close()
-    const half = await eventually(
+    const half = await poll(
       () => readAgent(agentId),
       (agent) => agent?.connections === 1,
     )
@@ -86,7 +76,7 @@ describe('GET /agents', () => {
 
     const leftAt = Date.now()
     await second.close()
-    const gone = await eventually(
+    const gone = await poll(
       () => readAgent(agentId),
       (agent) => agent?.online === false && Date.parse(agent.last_seen_at ?? '') >= leftAt,
     )

@@ -157,7 +157,7 @@ describe('/ws Origin check', () => {
       })
     }
     expect(await hub.app.store.agents.get('victim')).toBeNull()
-    expect(hub.app.hub.router.connectionsOf('victim')).toBe(0)
+    expect(hub.app.transport.router.connectionsOf('victim')).toBe(0)
     expect(await breaches(hub.app, 'ws_allowed_origins')).toBe(3)
 
     // Agents that are not browsers send no Origin, and are served.

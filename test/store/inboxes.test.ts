@@ -22,7 +22,7 @@ const end = (channelId: string) => db.store.channels.transition(channelId, ['act
 describe('ChannelStore.inboxes', () => {
   it('lists an active channel with nothing pending', async () => {
     const ch = await channel()
-    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([
+    expect(await db.store.inboxes.of([ch.providerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 0, status: 'active' },
     ])
   })
@@ -32,24 +32,24 @@ describe('ChannelStore.inboxes', () => {
     await send(ch.id, ch.consumerId, 2)
     await send(ch.id, ch.providerId)
     await end(ch.id)
-    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([
+    expect(await db.store.inboxes.of([ch.providerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 2, status: 'ended' },
     ])
 
     await db.store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 1 }])
-    expect(await db.store.channels.inboxes([ch.providerId])).toMatchObject([{ deliveredSeq: 1, inboundSeq: 2 }])
+    expect(await db.store.inboxes.of([ch.providerId])).toMatchObject([{ deliveredSeq: 1, inboundSeq: 2 }])
 
     await db.store.database.log.saveCursors([{ channelId: ch.id, role: 'provider', seq: 2 }])
-    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([])
+    expect(await db.store.inboxes.of([ch.providerId])).toEqual([])
   })
 
   it('does not count an agent’s own messages as inbound', async () => {
     const ch = await channel()
     await send(ch.id, ch.providerId, 3)
     await end(ch.id)
-    expect(await db.store.channels.inboxes([ch.providerId])).toEqual([])
+    expect(await db.store.inboxes.of([ch.providerId])).toEqual([])
     // The consumer, though, has not been sent them.
-    expect(await db.store.channels.inboxes([ch.consumerId])).toEqual([
+    expect(await db.store.inboxes.of([ch.consumerId])).toEqual([
       { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 0, inboundSeq: 3, status: 'ended' },
     ])
   })
@@ -62,12 +62,12 @@ describe('ChannelStore.inboxes', () => {
     const pending = await channel('pending')
     const elsewhere = await channel()
 
-    expect(await db.store.channels.inboxes([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
+    expect(await db.store.inboxes.of([ch.consumerId, ch.providerId, pending.providerId, pending.consumerId])).toEqual([
       { agentId: ch.providerId, channelId: ch.id, role: 'provider', deliveredSeq: 0, inboundSeq: 1, status: 'active' },
       { agentId: ch.consumerId, channelId: ch.id, role: 'consumer', deliveredSeq: 2, inboundSeq: 2, status: 'active' },
     ])
-    expect(await db.store.channels.inboxes([])).toEqual([])
-    expect((await db.store.channels.inboxes([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
+    expect(await db.store.inboxes.of([])).toEqual([])
+    expect((await db.store.inboxes.of([elsewhere.consumerId])).map((inbox) => inbox.channelId)).toEqual([elsewhere.id])
   })
 
   it('takes agent lists longer than one query, in channel order, each entry once', async () => {
@@ -76,7 +76,7 @@ describe('ChannelStore.inboxes', () => {
     const filler = Array.from({ length: 1200 }, (_, i) => `absent-${i}`)
     // The parties of each channel land in different chunks of the list; one is named twice.
     const agents = [second.consumerId, first.providerId, ...filler, first.consumerId, second.providerId, first.providerId]
-    expect((await db.store.channels.inboxes(agents)).map((inbox) => [inbox.channelId, inbox.role])).toEqual([
+    expect((await db.store.inboxes.of(agents)).map((inbox) => [inbox.channelId, inbox.role])).toEqual([
       [first.id, 'provider'],
       [first.id, 'consumer'],
       [second.id, 'provider'],
@@ -92,7 +92,7 @@ describe('ChannelStore.statesOf', () => {
     const waiting = await channel('pending')
     const unrelated = await channel('pending')
     const absent = Array.from({ length: 900 }, (_, i) => `ch_absent${i}`)
-    const states = await db.store.channels.statesOf([...absent, followed.id], [waiting.providerId, ...absent])
+    const states = await db.store.inboxes.statesOf([...absent, followed.id], [waiting.providerId, ...absent])
     expect(states.map((c) => [c.id, c.status])).toEqual([
       [followed.id, 'ended'],
       [waiting.id, 'pending'],

@@ -61,7 +61,7 @@ describe('a hub shutting down', () => {
     const attempts: ReconnectingEvent[] = []
     consumer.on('reconnecting', (event) => void attempts.push(event))
     const doomed = h.latestTap(consumer)
-    h.hub.app.hub.closing = true
+    h.hub.app.transport.closing = true
     try {
       const sent = consumer.sendMessage({ channelId, content: 'not lost', clientMsgId: 'k-shutdown' })
       await expect.poll(() => doomed.written.filter((f) => f.type === 'error')).toHaveLength(1)
@@ -71,14 +71,14 @@ describe('a hub shutting down', () => {
       // Two attempts: the first reconnect met the 503 and was scheduled again.
       await expect.poll(() => attempts.length).toBeGreaterThanOrEqual(2)
       expect(h.tapsOf(consumer)).toHaveLength(1)
-      h.hub.app.hub.closing = false
+      h.hub.app.transport.closing = false
 
       expect(await sent).toMatchObject({ channel_id: channelId, client_msg_id: 'k-shutdown', seq: 1 })
       expect(h.tapsOf(consumer)).toHaveLength(2)
       expect(h.latestTap(consumer).received.map((f) => f.type)).toEqual(['resume', 'chat_message'])
       await expect.poll(() => received.map((m) => m.content)).toEqual(['not lost'])
     } finally {
-      h.hub.app.hub.closing = false
+      h.hub.app.transport.closing = false
     }
   })
 })

@@ -23,6 +23,6 @@ describe('the client protocol types', () => {
     expectTypeOf<wire.Channel>().toEqualTypeOf<shapes.ChannelInfo>()
     expectTypeOf<wire.Message>().toEqualTypeOf<shapes.MessageInfo>()
     expectTypeOf<wire.HistoryPage>().toEqualTypeOf<shapes.HistoryPageInfo>()
-    expectTypeOf<wire.ChannelStatus>().toEqualTypeOf<shapes.ChannelStatusValue>()
+    expectTypeOf<wire.ChannelStatus>().toEqualTypeOf<Static<typeof shapes.ChannelStatus>>()
   })
 })

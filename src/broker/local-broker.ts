@@ -1,0 +1,47 @@
+// The broker of a hub that runs alone: a publication goes straight to the handler, presence is
+// the handler's own count, and the locks are this process's.
+import { KeyedLock } from '../lib/keyed-lock.js'
+import type { CloseCode } from '../protocol/close-codes.js'
+import type { HubFrame } from '../protocol/frames.js'
+import type { Reply } from '../protocol/replies.js'
+import type { StoredMessage } from '../store/index.js'
+import { NO_AGENTS, type Broker, type BrokerHandler } from './broker.js'
+
+export class LocalBroker implements Broker {
+  readonly locks = new KeyedLock()
+  private handler: BrokerHandler = NO_AGENTS
+
+  start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler
+    return Promise.resolve()
+  }
+
+  publishMessages(batch: StoredMessage[]): void {
+    this.handler.messages(batch)
+  }
+
+  publishFrame(agentIds: string[], frame: HubFrame, replies: Reply[] = []): void {
+    this.handler.frame(agentIds, frame, replies)
+  }
+
+  publishClose(agentId: string, code: CloseCode, reason: string): void {
+    this.handler.close(agentId, code, reason)
+  }
+
+  present(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  connections(agentIds: string[]): Promise<Map<string, number>> {
+    return Promise.resolve(new Map(agentIds.map((id) => [id, this.handler.connectionsOf(id)])))
+  }
+
+  readiness(): { redis?: 'up' | 'down' } {
+    return {}
+  }
+
+  close(): Promise<void> {
+    this.handler = NO_AGENTS
+    return Promise.resolve()
+  }
+}

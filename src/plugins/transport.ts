@@ -1,0 +1,72 @@
+// The /ws side of the hub as a Fastify plugin: delivery, the router of the agents connected
+// here (started as the broker's handler), heartbeats, and the GET /ws endpoint. On shutdown it
+// refuses new frames and connections, finishes storing (and acking) what it accepted, then
+// closes every socket with 1001.
+import fp from 'fastify-plugin'
+import websocket from '@fastify/websocket'
+import { Delivery } from '../delivery/delivery.js'
+import { CloseCode } from '../protocol/close-codes.js'
+import { TaskSet } from '../lib/task-set.js'
+import { Router } from '../transport/router.js'
+import { wsRoute } from '../transport/ws-route.js'
+
+export interface Transport {
+  router: Router
+  delivery: Delivery
+  /** Per-connection work (frames, replays, last-seen updates) that shutdown waits for. */
+  tasks: TaskSet
+  /** True once shutdown has begun. */
+  closing: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    transport: Transport
+  }
+}
+
+/** Frames up to this multiple of the limit get an error frame; larger ones close the socket (1009). */
+const HARD_LIMIT_FACTOR = 4
+/** How long a closing socket may take to complete the close handshake at shutdown. */
+const CLOSE_GRACE_MS = 2000
+
+export const transportPlugin = fp(
+  async (app) => {
+    const { store, metrics, broker, config } = app
+    const delivery = new Delivery(store, { delivered: () => metrics.messagesDelivered.inc(), gap: () => metrics.gapFills.inc() })
+    const router = new Router(broker, delivery)
+    const transport: Transport = { router, delivery, tasks: new TaskSet(), closing: false }
+    app.decorate('transport', transport)
+    await broker.start(router)
+
+    const heartbeat = setInterval(() => {
+      for (const connection of router.all()) if (!connection.heartbeat()) metrics.heartbeatTimeouts.inc()
+    }, config.HEARTBEAT_INTERVAL_MS).unref()
+
+    await app.register(websocket, {
+      options: { maxPayload: config.MAX_FRAME_BYTES * HARD_LIMIT_FACTOR },
+      preClose: async () => {
+        transport.closing = true
+        clearInterval(heartbeat)
+        // Frames already accepted finish (their messages stored and acked) before sockets close.
+        await transport.tasks.settled(CLOSE_GRACE_MS)
+        await store.writer.drain()
+        const connections = router.all()
+        for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'hub shutting down')
+        // A peer that stopped reading never completes the close handshake: do not wait for it.
+        await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))
+        for (const connection of connections) connection.terminate()
+        app.websocketServer.close()
+        await transport.tasks.settled()
+      },
+      // A client breaking the protocol at the socket level (oversized frame, bad framing) is
+      // the client's problem: a warning, and the socket goes.
+      errorHandler: (error, socket, request) => {
+        request.log.warn({ err: error }, 'socket error')
+        socket.terminate()
+      },
+    })
+    await app.register(wsRoute)
+  },
+  { name: 'transport', dependencies: ['metrics', 'store', 'broker', 'auth', 'chat'] },
+)

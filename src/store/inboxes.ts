@@ -1,0 +1,92 @@
+// Where delivery stands, read for the agents connected to this instance: per agent, its channels
+// that are active or hold messages it has not been sent (on the driver: this read is on every
+// connect); the current state of channels its connections follow; and its role in the channels
+// a resuming client names.
+import { roleOf, type Channel, type ChannelStatus, type Role } from '../domain/channel.js'
+import { asChannel, type ChannelRow } from './channels.js'
+import type { Db } from './database.js'
+import type { MessageLog } from './message-log.js'
+
+/** Where delivery to one agent stands on one of its channels. */
+export interface Inbox {
+  agentId: string
+  channelId: string
+  role: Role
+  /** The agent's delivery cursor: the last seq the hub sent it. */
+  deliveredSeq: number
+  /** The seq of the last message the other party sent. */
+  inboundSeq: number
+  status: ChannelStatus
+}
+
+/** Agents per inbox query: it names each twice, within the 999 parameters Prisma allows on SQLite. */
+const INBOX_CHUNK = 400
+const INBOX_COLUMNS = 'id, status, provider_id, consumer_id, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq'
+
+export class InboxStore {
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+  ) {}
+
+  /** Per agent, its channels that are active or hold messages it has not been sent. */
+  async of(agentIds: string[]): Promise<Inbox[]> {
+    const unique = [...new Set(agentIds)]
+    const inboxes: Inbox[] = []
+    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
+      const ids = unique.slice(i, i + INBOX_CHUNK)
+      const chunk = new Set(ids)
+      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
+      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
+      const rows = await this.log.read<ChannelRow>(
+        `SELECT ${INBOX_COLUMNS} FROM channels
+          WHERE (provider_id IN (${providers}) AND (status = 'active' OR consumer_sent_seq > provider_delivered_seq))
+             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+          ORDER BY id ASC`,
+        [...ids, ...ids],
+      )
+      for (const row of rows) {
+        // Each agent is in one chunk only, so each (channel, role) is listed once.
+        const sides = [
+          { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
+          { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
+        ] as const
+        for (const side of sides) {
+          if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {
+            inboxes.push({ ...side, channelId: row.id, status: row.status as ChannelStatus })
+          }
+        }
+      }
+    }
+    // Each chunk comes in channel order; merged, provider before consumer within a channel.
+    return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
+  }
+
+  /** These channels (those that exist), and the chat requests waiting for these providers; by id, each once. */
+  async statesOf(channelIds: string[], providerIds: string[]): Promise<Channel[]> {
+    const found = new Map<string, Channel>()
+    for (let i = 0; i < Math.max(channelIds.length, providerIds.length); i += INBOX_CHUNK) {
+      const ids = channelIds.slice(i, i + INBOX_CHUNK)
+      const providers = providerIds.slice(i, i + INBOX_CHUNK)
+      const rows = await this.db.channel.findMany({
+        where: { OR: [{ id: { in: ids } }, { providerId: { in: providers }, status: 'pending' }] },
+      })
+      for (const row of rows) found.set(row.id, asChannel(row))
+    }
+    return [...found.values()].sort((a, b) => compare(a.id, b.id))
+  }
+
+  /** Which of these channels the agent belongs to, and in which role (others are left out). */
+  async memberships(agentId: string, channelIds: string[]): Promise<{ channelId: string; role: Role }[]> {
+    if (channelIds.length === 0) return []
+    const rows = await this.db.channel.findMany({
+      where: { id: { in: channelIds }, OR: [{ providerId: agentId }, { consumerId: agentId }] },
+      select: { id: true, providerId: true, consumerId: true },
+      orderBy: { id: 'asc' },
+    })
+    return rows.map((row) => ({ channelId: row.id, role: roleOf(row, agentId) as Role }))
+  }
+}
+
+/** Plain code-point order: on ids (ch_ and a ULID) it agrees with the databases' ORDER BY id. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -1,0 +1,65 @@
+// One group-commit transaction step by step, written once for both databases: read (and lock)
+// the batch's channels, look up the retried client_msg_ids, plan (write-batch.ts), reserve each
+// channel's seqs, settle, insert. The message logs supply only the SQL of each step and the
+// transaction around it. SQLite runs a batch synchronously inside one BEGIN IMMEDIATE (it must
+// never hold the write lock across an await), Postgres asynchronously on one pooled client: so
+// the pipeline is a generator that hands each statement's result back through `yield`, and
+// runSync or runAsync drives it.
+import type { MessageDraft, MessageRow, Outcome } from './message-log.js'
+import { plan, reservations, retryKeys, settle, type ChannelRow, type Reservation, type RetryKey } from './write-batch.js'
+
+/** A statement's result: at once (better-sqlite3) or later (pg). */
+export type Result<T> = T | Promise<T>
+
+/** The statements of one batch, in one database's SQL. */
+export interface BatchStatements {
+  /** The batch's channels, locked until the transaction ends where the database locks rows. */
+  lockChannels(ids: string[]): Result<ChannelRow[]>
+  /** The stored messages these retries repeat. */
+  findRetries(keys: RetryKey[]): Result<MessageRow[]>
+  /**
+   * Reserves each channel's seqs (moving last_seq and the seq each party last sent); the last seq
+   * each channel reached, for those still active.
+   */
+  reserve(reservations: Reservation[]): Result<Map<string, number>>
+  insert(rows: MessageRow[]): Result<void>
+}
+
+/** The statements' results go in through next(); the outcome comes out as the return value. */
+export type Pipeline<T> = Generator<Result<unknown>, T, never>
+
+/** Stores a batch: one outcome per draft, in order. */
+export function* writeBatch(sql: BatchStatements, drafts: MessageDraft[]): Pipeline<Outcome[]> {
+  const ids = [...new Set(drafts.map((draft) => draft.channelId))]
+  const channels = new Map((yield* result(sql.lockChannels(ids))).map((row) => [row.id, row]))
+  const keys = retryKeys(drafts, channels)
+  const stored = keys.length > 0 ? yield* result(sql.findRetries(keys)) : []
+  const planned = plan(drafts, channels, stored)
+  const order = reservations(drafts, channels, planned)
+  const reserved = order.length > 0 ? yield* result(sql.reserve(order)) : new Map<string, number>()
+  const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
+  if (rows.length > 0) yield* result(sql.insert(rows))
+  return outcomes
+}
+
+/** Waits, inside a pipeline, for one statement's result. */
+function* result<T>(value: Result<T>): Generator<Result<T>, T, T> {
+  return yield value
+}
+
+/** Drives a pipeline whose statements answer at once (the caller's transaction stays synchronous). */
+export function runSync<T>(pipeline: Pipeline<T>): T {
+  let step = pipeline.next()
+  while (!step.done) {
+    if (step.value instanceof Promise) throw new Error('a synchronous statement returned a promise')
+    step = pipeline.next(step.value as never)
+  }
+  return step.value
+}
+
+/** Drives a pipeline whose statements answer asynchronously. */
+export async function runAsync<T>(pipeline: Pipeline<T>): Promise<T> {
+  let step = pipeline.next()
+  while (!step.done) step = pipeline.next((await step.value) as never)
+  return step.value
+}

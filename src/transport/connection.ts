@@ -1,0 +1,117 @@
+// One agent's WebSocket connection: writes frames, keeps the socket's liveness (a connection that
+// stops answering pings is dropped) and its limit (one whose unsent frames pass the high-water
+// mark is closed: its agent resumes from the store when it returns). What goes out on it, in
+// which order, is its deliveries' (src/delivery).
+import { randomUUID } from 'node:crypto'
+import { WebSocket } from 'ws'
+import type { Deliveries } from '../delivery/deliveries.js'
+import type { Delivery } from '../delivery/delivery.js'
+import type { Outlet, Sent } from '../delivery/ports.js'
+import { within } from '../lib/within.js'
+import { CloseCode } from '../protocol/close-codes.js'
+import type { HubFrame } from '../protocol/frames.js'
+
+export interface ConnectionLimits {
+  /** Bytes of unsent frames past which the connection is closed. */
+  maxBufferedBytes: number
+  /** Called once when the connection is closed for falling behind. */
+  onSlow: () => void
+}
+
+export class Connection implements Outlet {
+  readonly id = randomUUID()
+  readonly deliveries: Deliveries
+  /** Settles when the socket has closed. */
+  readonly gone: Promise<void>
+  private alive = true
+  /** Opened with ?resume=1: replay waits for the client's resume frame. */
+  private resumePending: boolean
+
+  constructor(
+    readonly agentId: string,
+    private readonly socket: WebSocket,
+    private readonly limits: ConnectionLimits,
+    delivery: Delivery,
+    resume: boolean,
+  ) {
+    this.resumePending = resume
+    this.deliveries = delivery.open(agentId, this)
+    this.gone = new Promise((resolve) => socket.once('close', () => resolve()))
+    socket.on('pong', () => (this.alive = true))
+    socket.on('message', () => (this.alive = true))
+  }
+
+  /** True once, for the resume frame of a connection opened with ?resume=1. */
+  takeResume(): boolean {
+    const pending = this.resumePending
+    this.resumePending = false
+    return pending
+  }
+
+  /** Pings the peer; returns false (and drops the connection) if it never answered the last ping. */
+  heartbeat(): boolean {
+    const answered = this.alive
+    this.alive = false
+    // Closing already (dropped by an earlier beat, or closed for another reason): one that is
+    // still silent a beat later is cut, without counting as a missed ping again.
+    if (!this.isOpen) {
+      if (!answered) this.terminate()
+      return true
+    }
+    if (!answered) {
+      this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong within the heartbeat interval')
+      this.terminate()
+      return false
+    }
+    this.socket.ping()
+    return true
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN
+  }
+
+  /** Replay should wait for the socket to drain: it is half-way to the high-water mark. */
+  get congested(): boolean {
+    return this.socket.bufferedAmount > this.limits.maxBufferedBytes / 2
+  }
+
+  send(data: string, onSent?: Sent): void {
+    if (!this.isOpen) return onSent?.(new Error('connection closed'))
+    this.socket.send(data, onSent)
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) this.dropSlow()
+  }
+
+  sendFrame(frame: HubFrame): void {
+    this.send(JSON.stringify(frame))
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason)
+    }
+  }
+
+  /** Resolves when the socket has closed, or after `ms`, whichever comes first. */
+  closed(ms: number): Promise<void> {
+    return within(ms, this.gone)
+  }
+
+  /** Drops the socket without a close handshake (for peers that no longer answer). */
+  terminate(): void {
+    this.socket.terminate()
+  }
+
+  dropSlow(): void {
+    if (!this.isOpen) return
+    this.deliveries.drop()
+    this.limits.onSlow()
+    // The close frame would queue behind the backlog it is about: send it, then cut.
+    this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: too many unsent frames')
+    this.terminate()
+  }
+
+  fail(): void {
+    this.close(CloseCode.INTERNAL_ERROR, 'delivery failed; reconnect and resume')
+  }
+}

@@ -1,0 +1,72 @@
+// What the hub does with each kind of client frame. Handlers run in frame order per connection;
+// a chat_message handler returns once the message is queued, and its ack follows at commit.
+import type { Chat } from '../chat/index.js'
+import { asAgent } from '../domain/actor.js'
+import { Errors } from '../errors.js'
+import { ackFrame, serviceFrame } from '../protocol/builders.js'
+import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
+import type { Origin } from '../protocol/replies.js'
+import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
+import type { Store } from '../store/index.js'
+import type { Connection } from './connection.js'
+
+export interface FrameContext {
+  connection: Connection
+  origin: Origin
+  reply(frame: HubFrame): void
+  fail(error: unknown): void
+}
+
+type Handler<T extends ClientFrameType> = (ctx: FrameContext, frame: ClientFrameOf<T>) => Promise<void> | void
+export type Handlers = { [T in ClientFrameType]: Handler<T> }
+
+/** Replays what the connection missed (from the client's cursors, where it names them) and goes live. */
+export type Replay = (connection: Connection, clientCursors?: Map<string, number>) => Promise<number>
+
+export function createHandlers(store: Store, chat: Chat, replay: Replay): Handlers {
+  const { lifecycle, messaging } = chat
+  return {
+    register_service: async (ctx, frame) => {
+      const service = await store.services.register(ctx.connection.agentId, frame.service_id, frame.description)
+      ctx.reply(serviceFrame(service))
+    },
+    chat_request: async (ctx, frame) => {
+      const channel = await lifecycle.request(ctx.connection.agentId, frame.service_id, frame.message, ctx.origin)
+      // Its answer is owed to this connection, should the live frame be lost between instances.
+      if (channel.status === 'pending') ctx.connection.deliveries.know(channel.id, 'pending')
+    },
+    chat_accept: async (ctx, frame) => {
+      await lifecycle.accept(asAgent(ctx.connection.agentId), frame, ctx.origin)
+    },
+    chat_reject: async (ctx, frame) => {
+      await lifecycle.reject(asAgent(ctx.connection.agentId), frame, frame.reason, ctx.origin)
+    },
+    chat_message: async (ctx, frame) => {
+      const sender = ctx.connection.agentId
+      const channelId = await messaging.channelFor(sender, frame)
+      messaging
+        .submit(sender, channelId, frame, ({ message, duplicate }) => ctx.reply(ackFrame(message, duplicate)))
+        .catch((error: unknown) => ctx.fail(error))
+    },
+    chat_end: async (ctx, frame) => {
+      await lifecycle.end(asAgent(ctx.connection.agentId), frame.channel_id, frame.reason, ctx.origin)
+    },
+    chat_history: async (ctx, frame) => {
+      const page = await messaging.history(asAgent(ctx.connection.agentId), {
+        ...frame,
+        limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
+      })
+      ctx.reply({ type: 'chat_history', ...page })
+    },
+    resume: async (ctx, frame) => {
+      if (!ctx.connection.takeResume()) {
+        throw new Errors.InvalidState('resume is the first frame of a connection opened with ?resume=1')
+      }
+      const cursors = new Map(frame.channels.map((cursor) => [cursor.channel_id, cursor.last_seq]))
+      const replayed = await replay(ctx.connection, cursors)
+      ctx.reply({ type: 'resume', replayed })
+    },
+    ping: (ctx) => ctx.reply({ type: 'pong', server_time: new Date().toISOString() }),
+    pong: () => undefined,
+  }
+}

@@ -1,0 +1,155 @@
+// GET /ws (also reached at `/`, see wsAtRoot): identifies the agent at upgrade (refusing with an
+// HTTP error, not a closed socket), checks the page's Origin and the agent's connection count,
+// then greets it, replays what it missed and serves its frames.
+import type { IncomingMessage } from 'node:http'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { presentedAtUpgrade } from '../auth/credentials.js'
+import { closeAtExpiry } from '../auth/expiry.js'
+import { listOf } from '../config.js'
+import { Errors } from '../errors.js'
+import { welcomeFrame } from '../protocol/builders.js'
+import { EXAMPLE } from '../protocol/examples.js'
+import { refusal } from '../routes/common.js'
+import { Connection } from './connection.js'
+import { FrameDispatcher } from './dispatcher.js'
+import { grantedHandlers } from './frame-grants.js'
+import { createHandlers, type Replay } from './handlers.js'
+import { ConnectionSlots, OriginPolicy } from './limits.js'
+
+// The upgrade request, as the AsyncAPI document shows it. agent_id is checked in preValidation,
+// with the credential, so that a malformed one is answered 400 with a message of its own.
+const WsQuery = Type.Object({
+  agent_id: Type.Optional(
+    Type.String({
+      description:
+        'The connecting agent (or the X-Agent-Id header), 1–128 characters of [A-Za-z0-9._:-]: needed by a keyless agent; sent with a credential, it must name its agent.',
+      examples: [EXAMPLE.consumer],
+    }),
+  ),
+  api_key: Type.Optional(Type.String({ description: 'The API key or JWT, when it cannot be sent as Authorization: Bearer.' })),
+  resume: Type.Optional(
+    Type.String({ description: '1 (or true): the first frame will be `resume`; replay waits for it.', examples: ['1'] }),
+  ),
+})
+const WsHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ description: 'Bearer <API key or JWT> of the agent: it alone says who connects.' })),
+  'x-agent-id': Type.Optional(Type.String({ description: 'The connecting agent, as agent_id.' })),
+  origin: Type.Optional(
+    Type.String({ description: 'Set by browsers: a page may connect only from an origin listed in WS_ALLOWED_ORIGINS.' }),
+  ),
+})
+const refusals = {
+  400: refusal(
+    'agent_id is not 1–128 characters of [A-Za-z0-9._:-], or X-Agent-Id names another agent.',
+    new Errors.BadRequest('agent_id must be 1–128 characters of [A-Za-z0-9._:-]'),
+  ),
+  401: refusal(
+    'No credential (and no keyless agent_id from the hub’s machine), or an unknown, revoked or expired one. Sent with WWW-Authenticate: Bearer.',
+    new Errors.Unauthorized('Present the agent’s API key or token (Authorization: Bearer …), or name a keyless agent with agent_id'),
+    new Errors.Unauthorized('Unknown API key (keys are issued by the operator: POST /agents, or `claw-chat-hub keys issue <agent>`)'),
+    new Errors.Unauthorized('The token expired at 2024-11-25T10:00:00.000Z'),
+  ),
+  403: refusal(
+    "The credential is another agent's than agent_id, or the page's Origin is not one of WS_ALLOWED_ORIGINS.",
+    new Errors.Forbidden(`This credential is ${EXAMPLE.provider}’s, not ${EXAMPLE.consumer}’s`),
+    new Errors.OriginNotAllowed('https://elsewhere.example'),
+  ),
+  429: refusal(
+    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
+    new Errors.TooManyConnections(EXAMPLE.consumer, 16),
+    new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
+  ),
+  503: refusal(
+    'The hub is shutting down (connect to another instance, or again shortly), or cannot fetch the keys at HUB_JWKS_URL.',
+    new Errors.Unavailable('The hub is shutting down; connect again shortly'),
+  ),
+}
+
+export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, metrics, chat, config } = app
+  const hub = app.transport
+  const replay: Replay = (connection, cursors) =>
+    hub.delivery.replay(connection.deliveries, hub.router.reachable(connection.agentId), cursors)
+  const handlers = createHandlers(store, chat, replay)
+  const origins = new OriginPolicy(listOf(config.WS_ALLOWED_ORIGINS), () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
+  const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
+    metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
+  )
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
+      onRequest: async (request) => origins.check(request.headers.origin),
+      preValidation: async (request) => {
+        if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
+        request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
+        const { agentId } = request.identity
+        // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
+        slots.take(agentId, request.raw)
+        // The agent exists (for GET /agents) before its welcome frame.
+        await store.agents.touch(agentId)
+      },
+    },
+    (socket, request) => {
+      const { agentId, grant } = request.identity
+      const resume = request.query.resume === '1' || request.query.resume === 'true'
+      const connection = new Connection(
+        agentId,
+        socket,
+        {
+          maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+          onSlow: () => metrics.slowConsumers.inc(),
+        },
+        hub.delivery,
+        resume,
+      )
+      const dispatcher = new FrameDispatcher(connection, grantedHandlers(handlers, grant), {
+        maxFrameBytes: config.MAX_FRAME_BYTES,
+        maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
+        log: request.log,
+        metrics,
+        tasks: hub.tasks,
+        closing: () => hub.closing,
+      })
+      socket.on('message', (data) => dispatcher.receive(data))
+      socket.on('close', () => {
+        slots.release(request.raw)
+        hub.router.remove(connection)
+        metrics.connections.dec()
+        hub.tasks.run(
+          () => store.agents.touch(agentId),
+          (error) => request.log.warn({ err: error, agent_id: agentId }, 'last-seen update failed'),
+        )
+      })
+
+      hub.router.add(connection)
+      metrics.connections.inc()
+      closeAtExpiry(socket, request.identity)
+      connection.sendFrame(welcomeFrame(agentId, config.MAX_FRAME_BYTES))
+      // A resuming client names its cursors first; everyone else is replayed from the hub's.
+      if (!resume) {
+        hub.tasks.run(
+          () => replay(connection),
+          (error) => request.log.error({ err: error, agent_id: agentId }, 'replay failed'),
+        )
+      }
+    },
+  )
+}
+
+/** The endpoint's second address, the bare host agents are given (see wsAtRoot). */
+export const WS_ROOT = '/'
+
+/**
+ * Fastify's rewriteUrl: a WebSocket upgrade to `/` (agents are given `ws://host:8765`) is one to
+ * /ws. Every other request keeps its URL, so a plain HTTP GET / keeps its usual answer.
+ */
+export function wsAtRoot(request: IncomingMessage): string {
+  const url = request.url ?? WS_ROOT
+  const root = url === WS_ROOT || url.startsWith(`${WS_ROOT}?`)
+  return root && request.headers.upgrade?.toLowerCase() === 'websocket' ? `/ws${url.slice(WS_ROOT.length)}` : url
+}
+
