@@ -32,6 +32,10 @@ COPY --from=build /app/packages/client/dist ./packages/client/dist
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 RUN mkdir -p /data && chown node:node /data
+# The command line on the PATH, so that `docker exec <container> claw-chat-hub keys issue <agent>`
+# works: run inside the container it reaches the hub from loopback, as its operator.
+RUN mkdir -p /app/bin && ln -s ../dist/src/cli/index.js /app/bin/claw-chat-hub && chmod +x dist/src/cli/index.js
+ENV PATH=/app/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 VOLUME /data
 USER node
 EXPOSE 8765

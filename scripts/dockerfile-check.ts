@@ -142,10 +142,27 @@ async function start(stage: Stage): Promise<void> {
     }
   }
   const health = await (await fetch(`http://127.0.0.1:${env.PORT}/healthz`).catch(() => undefined))?.text()
+  // `docker exec <container> claw-chat-hub keys issue <agent>`: the command is on the image's PATH
+  // and, from inside, reaches the hub as its operator.
+  const operator = healthy ? issueKey(env, uid, gid) : 'not tried'
   hub.kill('SIGTERM')
   const code = await exited
   console.log(`HEALTHCHECK ${healthy ? 'passed' : 'failed'}; GET /healthz → ${health ?? 'no answer'}; exit on SIGTERM: ${code}`)
-  if (!healthy || code !== 0) process.exitCode = 1
+  console.log(`claw-chat-hub keys issue (as docker exec runs it): ${operator}`)
+  if (!healthy || code !== 0 || operator !== 'key issued') process.exitCode = 1
+}
+
+function issueKey(env: Record<string, string>, uid: number, gid: number): string {
+  try {
+    const out = execFileSync('claw-chat-hub', ['keys', 'issue', 'dockerfile-check-agent', '--json'], {
+      env: { ...env, HUB_URL: `http://127.0.0.1:${env.PORT}` },
+      uid,
+      gid,
+    }).toString()
+    return typeof (JSON.parse(out) as { api_key?: unknown }).api_key === 'string' ? 'key issued' : `unexpected output ${out.trim()}`
+  } catch (error) {
+    return `failed: ${(error as Error).message.split('\n')[0]}`
+  }
 }
 
 await main()
