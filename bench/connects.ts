@@ -2,11 +2,16 @@
 // operator-issued API key alone, or a JWT alone (HS256, from HUB_JWT_SECRET), or — the
 // examples' way — nothing, from this machine. Every agent already exists, as after a deploy,
 // when a fleet reconnects at once; each socket is closed once welcomed.
+import { fork, type ChildProcess } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
-import WebSocket from 'ws'
+import type { Attempt, FromWorker, ToWorker } from './connect-worker.js'
 
 const CONCURRENCY = 64
+/** Load-generator processes, so that the generator is not the bound (its CPU is printed). */
+const PROCESSES = 2
+const WORKER = fileURLToPath(new URL('./connect-worker.ts', import.meta.url))
 
 export type ConnectMode = 'keyless' | 'keyed' | 'jwt'
 
@@ -14,12 +19,8 @@ export interface ConnectResult {
   mode: ConnectMode
   connects: number
   connectsPerSecond: number
-}
-
-/** What one agent sends at upgrade. */
-interface Attempt {
-  query: string
-  headers: Record<string, string>
+  /** The load generators' CPU meanwhile (cores), to show they were not the bound. */
+  generatorCores: number
 }
 
 /** Issues an API key to each agent (as the keyless operator on this machine). */
@@ -52,27 +53,33 @@ export async function mintTokens(secret: string, agentIds: string[]): Promise<At
 export const keyless = (agentIds: string[]): Attempt[] =>
   agentIds.map((agentId) => ({ query: `?agent_id=${encodeURIComponent(agentId)}`, headers: {} }))
 
-/** Connects every attempt (CONCURRENCY at a time), each until its welcome, then closes it. */
+/**
+ * Connects every attempt, CONCURRENCY at a time spread over PROCESSES load-generator processes
+ * (bench/connect-worker.ts), each until its welcome, then closes it; with the generators' CPU.
+ */
 export async function measureConnects(wsUrl: string, mode: ConnectMode, attempts: Attempt[]): Promise<ConnectResult> {
-  const started = performance.now()
-  let next = 0
-  const worker = async () => {
-    while (next < attempts.length) {
-      const { query, headers } = attempts[next++] as Attempt
-      await new Promise<void>((resolve, reject) => {
-        const socket = new WebSocket(`${wsUrl}/ws${query}`, { headers })
-        socket.once('message', (data: Buffer) => {
-          const frame = JSON.parse(data.toString()) as { type: string }
-          if (frame.type !== 'welcome') reject(new Error(`${mode} connect: ${data.toString()}`))
-          socket.terminate()
-          resolve()
-        })
-        socket.once('unexpected-response', (_request, response) => reject(new Error(`${mode} connect refused: ${response.statusCode}`)))
-        socket.once('error', reject)
-      })
-    }
+  const port = Number(new URL(wsUrl).port)
+  const workers = Array.from({ length: PROCESSES }, () => fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }))
+  try {
+    const shares = workers.map((_, i) => attempts.filter((_, n) => n % PROCESSES === i))
+    await Promise.all(
+      workers.map((worker, i) => ask(worker, { kind: 'load', port, attempts: shares[i] as Attempt[], concurrency: CONCURRENCY / PROCESSES })),
+    )
+    const started = performance.now()
+    const done = await Promise.all(workers.map((worker) => ask(worker, { kind: 'go' })))
+    const seconds = (performance.now() - started) / 1000
+    const cpuSeconds = done.reduce((total, reply) => total + (reply.kind === 'done' ? reply.cpuSeconds : 0), 0)
+    return { mode, connects: attempts.length, connectsPerSecond: attempts.length / seconds, generatorCores: cpuSeconds / seconds }
+  } finally {
+    for (const worker of workers) worker.kill()
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  const seconds = (performance.now() - started) / 1000
-  return { mode, connects: attempts.length, connectsPerSecond: attempts.length / seconds }
+}
+
+/** Sends a message to a load generator and waits for its answer (rejecting if it failed). */
+function ask(worker: ChildProcess, message: ToWorker): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    worker.once('message', (reply: FromWorker) => (reply.kind === 'failed' ? reject(new Error(reply.message)) : resolve(reply)))
+    worker.once('exit', (code) => reject(new Error(`a load generator exited (${code})`)))
+    worker.send(message)
+  })
 }

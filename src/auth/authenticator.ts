@@ -10,6 +10,7 @@ import { ADMIN, asAgent, type Actor } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import type { Store } from '../store/index.js'
 import { LegacyKeyVerifier, isIssuedKey, keyDigest, sameSecret } from './api-keys.js'
+import { CredentialCache, type CredentialSource } from './credential-cache.js'
 import { ServiceGrant } from './grant.js'
 import { isLoopback } from './loopback.js'
 import { TokenVerifier, type TokenConfig } from './tokens.js'
@@ -44,15 +45,18 @@ const ISSUE_HINT = 'keys are issued by the operator: POST /agents, or `claw-chat
 export class Authenticator {
   readonly mode: AuthMode
   readonly tokens: TokenVerifier
+  /** What was read of agents' credentials; forget an agent here (on every instance) when its credentials change. */
+  readonly credentials: CredentialCache
   private readonly legacy = new LegacyKeyVerifier()
 
   constructor(
     private readonly store: Store,
     private readonly config: Pick<Config, 'HUB_AUTH' | 'HUB_ADMIN_TOKEN'> & TokenConfig,
-    onKeySetError?: (error: unknown) => void,
+    options: CredentialSource & { onKeySetError?: (error: unknown) => void },
   ) {
     this.mode = config.HUB_AUTH === 'off' ? 'off' : config.HUB_ADMIN_TOKEN ? 'strict' : 'local'
-    this.tokens = new TokenVerifier(config, onKeySetError)
+    this.tokens = new TokenVerifier(config, options.onKeySetError)
+    this.credentials = new CredentialCache(store.agents, options)
   }
 
   /** The agent a /ws upgrade (or REST request) is from; throws UNAUTHORIZED or FORBIDDEN. */
@@ -94,16 +98,19 @@ export class Authenticator {
   /** An API key's or a token's agent. */
   private async identify(credential: string, agentId: string | undefined): Promise<Identity> {
     if (this.tokens.enabled && TokenVerifier.looksLikeJwt(credential)) return this.tokens.verify(credential)
-    const owner = await this.store.agents.byKeyDigest(keyDigest(credential))
+    const owner = await this.credentials.byKeyDigest(keyDigest(credential))
     if (owner) {
       if (owner.revoked) throw new Errors.Unauthorized(`The API key of ${owner.agentId} was revoked`)
       return { agentId: owner.agentId, grant: ServiceGrant.ALL }
     }
     // A key stored as a scrypt hash by an earlier version can be found only by its agent's id.
-    const legacy = agentId === undefined ? null : await this.store.agents.credentialsOf(agentId)
+    const legacy = agentId === undefined ? null : await this.credentials.of(agentId)
     if (legacy?.legacyHash && (await this.legacy.verify(credential, legacy.legacyHash))) {
       // An issued key has 256 random bits: its digest is as safe to store as its scrypt hash.
-      if (isIssuedKey(credential)) await this.store.agents.upgradeLegacyKey(legacy.agentId, legacy.legacyHash, keyDigest(credential))
+      if (isIssuedKey(credential)) {
+        await this.store.agents.upgradeLegacyKey(legacy.agentId, legacy.legacyHash, keyDigest(credential))
+        this.credentials.forget(legacy.agentId)
+      }
       return { agentId: legacy.agentId, grant: ServiceGrant.ALL }
     }
     throw new Errors.Unauthorized(`Unknown API key (${ISSUE_HINT})`)
@@ -117,7 +124,7 @@ export class Authenticator {
     if (!isLoopback(ip)) {
       throw new Errors.Unauthorized(`Present an API key or token: agents without one may connect only from the hub’s own machine (${ISSUE_HINT})`)
     }
-    const stored = await this.store.agents.credentialsOf(agentId)
+    const stored = await this.credentials.of(agentId)
     if (stored?.revoked) throw new Errors.Unauthorized(`The API key of ${agentId} was revoked`)
     if (stored?.keyDigest || stored?.legacyHash) throw new Errors.Unauthorized(`Missing API key: ${agentId} has one, and must present it`)
     return { agentId, grant: ServiceGrant.ALL }

@@ -4,6 +4,7 @@
 // expires would be a key the hub cannot revoke) and `nbf`, HUB_JWT_ISSUER and
 // HUB_JWT_AUDIENCE are enforced. The algorithm is fixed by which key a token is checked with,
 // so neither `alg: none` nor an HS256 token signed with a public key can pass.
+import { webcrypto } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import type { Config } from '../config.js'
@@ -33,7 +34,11 @@ export class TokenVerifier {
     config: TokenConfig,
     private readonly onKeySetError: (error: unknown) => void = () => undefined,
   ) {
-    const secret = config.HUB_JWT_SECRET === undefined ? undefined : new TextEncoder().encode(config.HUB_JWT_SECRET)
+    // Imported once: given the raw bytes, jose would import them again for every token it verifies.
+    const secret =
+      config.HUB_JWT_SECRET === undefined
+        ? undefined
+        : webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.HUB_JWT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
     const jwks = config.HUB_JWKS_URL === undefined ? undefined : createRemoteJWKSet(new URL(config.HUB_JWKS_URL), { timeoutDuration: 5000 })
     const algorithms = [...(secret ? ['HS256'] : []), ...(jwks ? ASYMMETRIC : [])]
     this.options = {
@@ -44,7 +49,7 @@ export class TokenVerifier {
     }
     if (algorithms.length > 0) {
       // jose has checked the header's alg against `algorithms` before asking for a key.
-      this.key = (header, token) => (header.alg === 'HS256' ? (secret as Uint8Array) : (jwks as JWTVerifyGetKey)(header, token))
+      this.key = (header, token) => (header.alg === 'HS256' ? (secret as Promise<webcrypto.CryptoKey>) : (jwks as JWTVerifyGetKey)(header, token))
     }
   }
 

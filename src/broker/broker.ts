@@ -10,6 +10,9 @@ import type { HubFrame } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
 import type { StoredMessage } from '../store/index.js'
 
+/** Hears that an agent's credentials changed, or (undefined) that changes may have been missed. */
+export type CredentialsListener = (agentId: string | undefined) => void
+
 export interface Broker {
   /** Starts calling the handler back; resolves once publications from every instance arrive (or it stopped waiting). */
   start(handler: BrokerHandler): Promise<void>
@@ -22,6 +25,10 @@ export interface Broker {
   publishFrame(agentIds: string[], frame: HubFrame, replies?: Reply[]): void
   /** Closes the agent's connections on every instance (its credentials changed). */
   publishClose(agentId: string, code: CloseCode, reason: string): void
+  /** The agent's credentials changed: every instance's listeners hear it (this one's at once). */
+  publishCredentialsChanged(agentId: string): void
+  /** Hears every instance's credential changes; with no agent: some may have been missed. */
+  onCredentialsChanged(listener: CredentialsListener): void
   /**
    * The agent now has `connections` connections here; `arrived`: the first of them just opened.
    * Then it resolves once publications for the agent from anywhere reach this instance (from then

@@ -5,11 +5,12 @@ import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
 import type { StoredMessage } from '../store/index.js'
-import { NO_AGENTS, type Broker, type BrokerHandler } from './broker.js'
+import { NO_AGENTS, type Broker, type BrokerHandler, type CredentialsListener } from './broker.js'
 
 export class LocalBroker implements Broker {
   readonly locks = new KeyedLock()
   private handler: BrokerHandler = NO_AGENTS
+  private readonly credentialListeners: CredentialsListener[] = []
 
   start(handler: BrokerHandler): Promise<void> {
     this.handler = handler
@@ -26,6 +27,14 @@ export class LocalBroker implements Broker {
 
   publishClose(agentId: string, code: CloseCode, reason: string): void {
     this.handler.close(agentId, code, reason)
+  }
+
+  publishCredentialsChanged(agentId: string): void {
+    for (const listener of this.credentialListeners) listener(agentId)
+  }
+
+  onCredentialsChanged(listener: CredentialsListener): void {
+    this.credentialListeners.push(listener)
   }
 
   present(): Promise<void> {

@@ -9,7 +9,7 @@ import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame, RequestIdValue } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
 import type { StoredMessage } from '../store/index.js'
-import { NO_AGENTS, type Broker, type BrokerHandler } from './broker.js'
+import { NO_AGENTS, type Broker, type BrokerHandler, type CredentialsListener } from './broker.js'
 import { RedisLink } from './redis-link.js'
 import { RedisLocks } from './redis-locks.js'
 import { Presence } from './redis-presence.js'
@@ -19,6 +19,8 @@ type Envelope =
   | { from: string; kind: 'messages'; batch: StoredMessage[] }
   | { from: string; kind: 'frame'; agentId: string; frame: HubFrame; requestId?: RequestIdValue }
   | { from: string; kind: 'close'; agentId: string; code: CloseCode; reason: string }
+  /** On the broadcast channel: every instance forgets what it kept of the agent's credentials. */
+  | { from: string; kind: 'credentials'; agentId: string }
   /** Events may have been lost: every instance catches its agents up from the database. */
   | { from: string; kind: 'catch-up' }
 
@@ -37,13 +39,17 @@ export class RedisBroker implements Broker {
   private handler: BrokerHandler = NO_AGENTS
   private readonly presence: Presence
   private readonly link: RedisLink
+  private readonly credentialListeners: CredentialsListener[] = []
+  /** The channel every instance subscribes to. */
+  private readonly broadcast: string
 
   constructor(private readonly options: RedisBrokerOptions) {
     const { prefix, log } = options
+    this.broadcast = `${prefix}cluster`
     this.link = new RedisLink({
       url: options.url,
       instanceId: this.instanceId,
-      broadcast: `${prefix}cluster`,
+      broadcast: this.broadcast,
       catchUpMessage: JSON.stringify({ from: this.instanceId, kind: 'catch-up' } satisfies Envelope),
       beatMs: Math.max(100, options.presenceTtlMs / 3),
       log,
@@ -51,7 +57,11 @@ export class RedisBroker implements Broker {
       receive: (message) => this.receive(message),
       catchUp: () => this.handler.catchUp(),
       beat: () => this.presence.beat(),
-      onStateChange: options.onStateChange,
+      onStateChange: (up) => {
+        // Going down or coming back, changes published meanwhile may not have reached this instance.
+        this.credentialsMissed()
+        options.onStateChange?.(up)
+      },
     })
     const { commands } = this.link.redis
     this.presence = new Presence(commands, {
@@ -122,9 +132,22 @@ export class RedisBroker implements Broker {
     this.publish(agentId, { from: this.instanceId, kind: 'close', agentId, code, reason }, true)
   }
 
+  publishCredentialsChanged(agentId: string): void {
+    for (const listener of this.credentialListeners) listener(agentId)
+    this.link.publish(this.broadcast, JSON.stringify({ from: this.instanceId, kind: 'credentials', agentId } satisfies Envelope), true)
+  }
+
+  onCredentialsChanged(listener: CredentialsListener): void {
+    this.credentialListeners.push(listener)
+  }
+
   /** Leaves the cluster: presence removed, connections closed. */
   close(): Promise<void> {
     return this.link.close(() => this.presence.leave())
+  }
+
+  private credentialsMissed(): void {
+    for (const listener of this.credentialListeners) listener(undefined)
   }
 
   private channelOf(agentId: string): string {
@@ -152,6 +175,9 @@ export class RedisBroker implements Broker {
           : this.handler.frame([], envelope.frame, [{ agentId: envelope.agentId, requestId: envelope.requestId }])
       case 'close':
         return this.handler.close(envelope.agentId, envelope.code, envelope.reason)
+      case 'credentials':
+        for (const listener of this.credentialListeners) listener(envelope.agentId)
+        return
       case 'catch-up':
         return void this.link.catchUp()
     }

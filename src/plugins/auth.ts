@@ -27,7 +27,12 @@ const REALM = 'Bearer realm="claw-chat-hub"'
 
 export const authPlugin = fp(
   async (app) => {
-    const auth = new Authenticator(app.store, app.config, (error) => app.log.warn({ err: error }, 'cannot read the keys at HUB_JWKS_URL'))
+    const auth = new Authenticator(app.store, app.config, {
+      // Credentials read are kept only while every instance's changes reach this one.
+      usable: () => app.broker.readiness().redis !== 'down',
+      onKeySetError: (error) => app.log.warn({ err: error }, 'cannot read the keys at HUB_JWKS_URL'),
+    })
+    app.broker.onCredentialsChanged((agentId) => (agentId === undefined ? auth.credentials.clear() : auth.credentials.forget(agentId)))
     app.decorate('auth', auth)
     app.decorateRequest('actor', null as never)
     app.decorateRequest('grant', null as never)
@@ -59,5 +64,5 @@ export const authPlugin = fp(
       reply.header('www-authenticate', presented ? `${REALM}, error="invalid_token"` : REALM)
     })
   },
-  { name: 'auth', dependencies: ['store'] },
+  { name: 'auth', dependencies: ['store', 'broker'] },
 )

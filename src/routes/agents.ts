@@ -47,6 +47,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const issue = async (agentId: string, displayName?: string) => {
     const apiKey = generateKey()
     const row = await store.agents.setKey(agentId, keyDigest(apiKey), displayName)
+    broker.publishCredentialsChanged(agentId)
     broker.publishClose(agentId, CloseCode.UNAUTHORIZED, 'API key replaced')
     return { agent: await withPresence(row), api_key: apiKey }
   }
@@ -155,6 +156,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireAdmin(request.actor)
       const row = await store.agents.revokeKey(request.params.id)
       if (!row) throw new Errors.NotFound(`Agent ${request.params.id} does not exist`)
+      broker.publishCredentialsChanged(row.id)
       broker.publishClose(row.id, CloseCode.UNAUTHORIZED, 'API key revoked')
       return withPresence(row)
     },

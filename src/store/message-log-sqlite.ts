@@ -43,7 +43,7 @@ export class SqliteMessageLog implements MessageLog {
   }
 
   read<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return Promise.resolve(this.statement(sql.replace(/\$\d+/g, '?')).all(...params) as T[])
+    return Promise.resolve(this.statement(sql, true).all(...params) as T[])
   }
 
   saveCursors(cursors: Cursor[]): Promise<void> {
@@ -104,10 +104,11 @@ export class SqliteMessageLog implements MessageLog {
     }
   }
 
-  private statement(sql: string): Database.Statement {
+  /** The prepared statement of this SQL (with `numbered`, its $1… placeholders read as ?), cached by its text. */
+  private statement(sql: string, numbered = false): Database.Statement {
     let statement = this.statements.get(sql)
     if (!statement) {
-      statement = this.db.prepare(sql)
+      statement = this.db.prepare(numbered ? sql.replace(/\$\d+/g, '?') : sql)
       if (this.statements.size < 500) this.statements.set(sql, statement)
     }
     return statement

@@ -2,6 +2,7 @@
 // HTTP error, not a closed socket), checks the page's Origin and the agent's connection count,
 // then greets it, replays what it missed and serves its frames.
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { presentedAtUpgrade } from '../auth/credentials.js'
@@ -81,6 +82,8 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/ws',
     {
       websocket: true,
+      // Security headers are for pages a browser renders; an upgrade answers 101 (or a JSON refusal).
+      helmet: false,
       schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
@@ -91,6 +94,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
         await store.agents.touch(agentId)
+        corkUntilWelcome(request.raw.socket)
       },
     },
     (socket, request) => {
@@ -129,6 +133,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       metrics.connections.inc()
       closeAtExpiry(socket, request.identity)
       connection.sendFrame(welcomeFrame(agentId, config.MAX_FRAME_BYTES))
+      request.raw.socket.uncork()
       // A resuming client names its cursors first; everyone else is replayed from the hub's.
       if (!resume) {
         hub.tasks.run(
@@ -138,6 +143,16 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
   )
+}
+
+/**
+ * Holds the socket's writes from here to the welcome frame, so that the 101 answer and the
+ * welcome leave in one write (one syscall, one packet). Should anything between (a hook, a
+ * refusal) wait for I/O, the writes go out at the next tick as they would have.
+ */
+function corkUntilWelcome(socket: Socket): void {
+  socket.cork()
+  process.nextTick(() => socket.uncork())
 }
 
 /** The endpoint's second address, the bare host agents are given (see wsAtRoot). */
