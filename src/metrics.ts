@@ -1,8 +1,9 @@
 // Prometheus metrics of this hub instance (one registry per app, so tests can run several);
 // plugins/metrics.ts serves them at GET /metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { createSignals, type BuildInfo, type Signals } from './observe/signals.js'
 
-export interface HubMetrics {
+export interface HubMetrics extends Signals {
   registry: Registry
   connections: Gauge
   gapFills: Counter
@@ -28,11 +29,12 @@ export const LIMIT_NAMES = [
 ] as const
 export type LimitName = (typeof LIMIT_NAMES)[number]
 
-export function createMetrics(): HubMetrics {
+export function createMetrics(build: BuildInfo): HubMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
   return {
+    ...createSignals(registry, build),
     registry,
     connections: new Gauge({ name: 'hub_connections', help: 'Open /ws connections.', registers }),
     gapFills: new Counter({
