@@ -23,11 +23,13 @@ const MAY_IMPORT: Record<string, string[]> = {
   'chat/': [...below, 'broker/', 'errors.ts'],
   // The operator's signals: metrics beside src/metrics.ts, and the live events the console shows.
   'observe/': ['domain/', 'lib/', 'protocol/', 'errors.ts'],
+  // The operator's console: its live stream, on the signals.
+  'console/': [...below, 'observe/'],
   'auth/': [...below, ...SHARED],
   // The /ws route documents its refusals with the REST routes' response helpers.
   'transport/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'routes/common.ts', ...SHARED],
   // The wiring: plugins and routes share their schemas both ways.
-  'plugins/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'routes/', ...SHARED],
+  'plugins/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'routes/', 'console/', ...SHARED],
   'routes/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'plugins/', ...SHARED],
   // claw-chat-hub/client only re-exports the client package, which lives outside src/.
   'client/': ['../packages/client/'],

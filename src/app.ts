@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js'
 import { brokerPlugin } from './plugins/broker.js'
 import { chatPlugin } from './plugins/chat.js'
 import { eventsPlugin } from './plugins/events.js'
+import { consolePlugin } from './plugins/console.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { requestIdOf, requestSignalsPlugin } from './plugins/request-signals.js'
@@ -69,5 +70,6 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(messageRoutes)
   await app.register(serviceRoutes)
   await app.register(agentRoutes)
+  await app.register(consolePlugin)
   return app
 }

@@ -30,6 +30,7 @@ const OPERATION_IDS = [
   'getMetrics',
   'getLiveness',
   'getReadiness',
+  'consoleEvents',
   'listChannels',
   'openChannel',
   'getChannel',
