@@ -15,6 +15,7 @@ import { consolePlugin } from './plugins/console.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { requestIdOf, requestSignalsPlugin } from './plugins/request-signals.js'
+import { retentionPlugin } from './plugins/retention.js'
 import { securityPlugin } from './plugins/security.js'
 import { storePlugin } from './plugins/store.js'
 import { swaggerPlugin } from './plugins/swagger.js'
@@ -61,6 +62,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION, aliases: [WS_ROOT] })
   await app.register(storePlugin)
   await app.register(brokerPlugin)
+  await app.register(retentionPlugin)
   await app.register(authPlugin)
   await app.register(chatPlugin)
   await app.register(transportPlugin)

@@ -35,6 +35,7 @@ const OPERATION_IDS = [
   'openChannel',
   'getChannel',
   'listMessages',
+  'deleteMessages',
   'sendMessage',
   'endChannel',
   'listServices',

@@ -15,6 +15,8 @@ export interface Signals {
   deliverySeconds: Histogram
   httpSeconds: Histogram<'method' | 'route' | 'status_code'>
   authFailures: Counter<'reason'>
+  /** Messages removed, by MESSAGE_RETENTION or by the operator. */
+  messagesRemoved: Counter<'by'>
 }
 
 export interface BuildInfo {
@@ -58,7 +60,19 @@ export function createSignals(registry: Registry, build: BuildInfo): Signals {
       registers,
     }),
     authFailures,
+    messagesRemoved: removed(registers),
   }
+}
+
+function removed(registers: Registry[]): Counter<'by'> {
+  const counter = new Counter({
+    name: 'hub_messages_removed_total',
+    help: 'Stored messages removed, by MESSAGE_RETENTION (retention) or DELETE /channels/:id/messages (operator).',
+    labelNames: ['by'],
+    registers,
+  })
+  for (const by of ['retention', 'operator']) counter.inc({ by }, 0)
+  return counter
 }
 
 /** hub_channels{status}: read from the database at each scrape (one grouped count). */

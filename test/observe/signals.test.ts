@@ -50,7 +50,7 @@ describe('/metrics', () => {
     expect(sample(text, 'hub_http_request_duration_seconds_count{method="GET",route="/agents",status_code="200"}')).toBe(1)
     expect(sample(text, 'hub_channels{status="active"}')).toBe(1)
     expect(sample(text, 'hub_channels{status="ended"}')).toBe(0)
-    expect(text).toMatch(/^hub_build_info\{version="[^"]+",node="v\d+[^"]*",database="(sqlite|postgres)"\} 1$/m)
+    expect(text).toMatch(/^hub_build_info\{version="[^"]+",node="v\d+[^"]*",database="(sqlite|postgresql)"\} 1$/m)
     await provider.close()
     await consumer.close()
   })

@@ -1,0 +1,52 @@
+// Removing stored messages: those older than a cutoff (MESSAGE_RETENTION), or one channel's
+// before a seq (the operator's DELETE /channels/:id/messages). Always in bounded batches, each
+// its own short statement, so that the group-commit writer and history reads go on between them.
+// Seqs are reserved from channels.last_seq, never from the messages left, so removing messages
+// changes no seq to come; where a channel's history now starts is its oldest message left.
+import { messageIdAt } from './ids.js'
+import type { MessageLog } from './message-log.js'
+
+/** Rows one statement removes at most. */
+export const PURGE_BATCH = 500
+
+export interface Removed {
+  removed: number
+}
+
+export class MessageRetention {
+  constructor(private readonly log: MessageLog) {}
+
+  /**
+   * Removes up to `batch` messages stored before `cutoffMs`, oldest first (by id: ids sort by
+   * time, and the primary key finds them without a scan). Returns how many went.
+   */
+  async removeOlderThan(cutoffMs: number, batch = PURGE_BATCH): Promise<number> {
+    const rows = await this.log.read<{ id: string }>(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE id < $1 ORDER BY id LIMIT ${Math.trunc(batch)}) RETURNING id`,
+      [messageIdAt(cutoffMs)],
+    )
+    return rows.length
+  }
+
+  /** Removes up to `batch` of the channel's messages with seq below `beforeSeq` (the unique (channel_id, seq) index finds them). */
+  async removeFromChannel(channelId: string, beforeSeq: number, batch = PURGE_BATCH): Promise<number> {
+    const rows = await this.log.read<{ id: string }>(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE channel_id = $1 AND seq < $2 ORDER BY seq LIMIT ${Math.trunc(batch)}) RETURNING id`,
+      [channelId, beforeSeq],
+    )
+    return rows.length
+  }
+
+  /**
+   * The seq of the channel's oldest message still stored, or its last seq + 1 when none is: the
+   * messages below it were removed (1: none ever was).
+   */
+  async firstSeq(channelId: string): Promise<number> {
+    const [row] = await this.log.read<{ first: number | string | null; last: number | string }>(
+      'SELECT (SELECT MIN(seq) FROM messages WHERE channel_id = $1) AS first, last_seq AS last FROM channels WHERE id = $2',
+      [channelId, channelId],
+    )
+    if (!row) return 1
+    return row.first === null ? Number(row.last) + 1 : Number(row.first)
+  }
+}
