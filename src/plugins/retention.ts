@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { retentionMs } from '../config.js'
-import { PURGE_BATCH } from '../store/retention.js'
+import { PURGE_BATCH, type Batch } from '../store/retention.js'
 
 export interface Retention {
   /** One pass now: removes every message older than MESSAGE_RETENTION; resolves with how many went. */
@@ -20,26 +20,36 @@ declare module 'fastify' {
   }
 }
 
-/** Pause between two batches: the writer and readers get the database in between. */
+/**
+ * Pause between two batches: at least BATCH_PAUSE_MS, and twice as long as the batch took, so
+ * that removing holds the database (and, on SQLite, this process) a third of the time at most.
+ */
 const BATCH_PAUSE_MS = 10
+const PAUSE_PER_BATCH_MS = 2
 const PASS_EVERY = { min: 10_000, max: 600_000, share: 100 }
+const FIRST_PASS_MS = 1000
 
 export const retentionPlugin = fp(
   async (app) => {
     const { store, metrics } = app
     const keep = retentionMs(app.config)
     let closing = false
-    let running: Promise<number> | null = null
+    let busy = false
+    /** Passes run one after another. */
+    let queue: Promise<number> = Promise.resolve(0)
 
     /** Runs `batch` until it removes less than a full batch (or the app closes). */
-    const drain = async (batch: () => Promise<number>, by: 'retention' | 'operator'): Promise<number> => {
+    const drain = async (batch: (after?: string) => Promise<Batch>, by: 'retention' | 'operator'): Promise<number> => {
       let total = 0
+      let after: string | undefined
       for (;;) {
-        const removed = await batch()
+        const started = performance.now()
+        const { removed, after: next } = await batch(after)
+        after = next
         total += removed
         metrics.messagesRemoved.inc({ by }, removed)
         if (removed < PURGE_BATCH || closing) return total
-        await sleep(BATCH_PAUSE_MS)
+        await sleep(Math.max(BATCH_PAUSE_MS, PAUSE_PER_BATCH_MS * (performance.now() - started)))
       }
     }
 
@@ -47,31 +57,47 @@ export const retentionPlugin = fp(
       if (keep === null) return 0
       const started = performance.now()
       const cutoff = Date.now() - keep
-      const removed = await drain(() => store.messages.retention.removeOlderThan(cutoff), 'retention')
+      const removed = await drain((after) => store.messages.retention.removeOlderThan(cutoff, after), 'retention')
       if (removed > 0) app.log.info({ removed, ms: Math.round(performance.now() - started) }, 'retention removed old messages')
       return removed
     }
-    const runOnce = () => (running ??= pass().finally(() => (running = null)))
+    const runOnce = (): Promise<number> =>
+      (queue = queue
+        .catch(() => 0)
+        .then(async () => {
+          busy = true
+          try {
+            return await pass()
+          } finally {
+            busy = false
+          }
+        }))
+    const background = () => {
+      if (busy || closing) return
+      runOnce().catch((error: unknown) => app.log.warn({ err: error }, 'retention pass failed; the next one retries'))
+    }
 
     app.decorate('retention', {
       runOnce,
       removeFromChannel: (channelId, beforeSeq) =>
-        drain(() => store.messages.retention.removeFromChannel(channelId, beforeSeq), 'operator'),
+        drain((after) => store.messages.retention.removeFromChannel(channelId, beforeSeq, after), 'operator'),
     } satisfies Retention)
 
     if (keep === null) return
     const every = Math.min(PASS_EVERY.max, Math.max(PASS_EVERY.min, Math.round(keep / PASS_EVERY.share)))
+    let first: NodeJS.Timeout | undefined
     let timer: NodeJS.Timeout | undefined
     app.addHook('onReady', async () => {
       app.log.info({ retention: app.config.MESSAGE_RETENTION, every_ms: every }, 'messages older than MESSAGE_RETENTION are removed')
-      timer = setInterval(() => {
-        runOnce().catch((error: unknown) => app.log.warn({ err: error }, 'retention pass failed; the next one retries'))
-      }, every).unref()
+      // The first pass soon after start (a hub that was down has catching up to do), then every `every`.
+      first = setTimeout(background, FIRST_PASS_MS).unref()
+      timer = setInterval(background, every).unref()
     })
     app.addHook('preClose', async () => {
       closing = true
+      clearTimeout(first)
       clearInterval(timer)
-      await running?.catch(() => undefined)
+      await queue.catch(() => undefined)
     })
   },
   { name: 'retention', dependencies: ['metrics', 'store'] },

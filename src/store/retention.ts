@@ -7,10 +7,14 @@ import { messageIdAt } from './ids.js'
 import type { MessageLog } from './message-log.js'
 
 /** Rows one statement removes at most. */
-export const PURGE_BATCH = 500
+export const PURGE_BATCH = 200
 
-export interface Removed {
+/** What one batch removed, and where the next one starts (past rows already gone, which a
+ * database may still have to step over until it vacuums them). */
+export interface Batch {
   removed: number
+  /** The id (or seq) the next batch starts after. */
+  after: string
 }
 
 export class MessageRetention {
@@ -20,21 +24,21 @@ export class MessageRetention {
    * Removes up to `batch` messages stored before `cutoffMs`, oldest first (by id: ids sort by
    * time, and the primary key finds them without a scan). Returns how many went.
    */
-  async removeOlderThan(cutoffMs: number, batch = PURGE_BATCH): Promise<number> {
+  async removeOlderThan(cutoffMs: number, after = '', batch = PURGE_BATCH): Promise<Batch> {
     const rows = await this.log.read<{ id: string }>(
-      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE id < $1 ORDER BY id LIMIT ${Math.trunc(batch)}) RETURNING id`,
-      [messageIdAt(cutoffMs)],
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE id > $1 AND id < $2 ORDER BY id LIMIT ${Math.trunc(batch)}) RETURNING id`,
+      [after, messageIdAt(cutoffMs)],
     )
-    return rows.length
+    return { removed: rows.length, after: rows.reduce((last, row) => (row.id > last ? row.id : last), after) }
   }
 
   /** Removes up to `batch` of the channel's messages with seq below `beforeSeq` (the unique (channel_id, seq) index finds them). */
-  async removeFromChannel(channelId: string, beforeSeq: number, batch = PURGE_BATCH): Promise<number> {
-    const rows = await this.log.read<{ id: string }>(
-      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE channel_id = $1 AND seq < $2 ORDER BY seq LIMIT ${Math.trunc(batch)}) RETURNING id`,
-      [channelId, beforeSeq],
+  async removeFromChannel(channelId: string, beforeSeq: number, after = '0', batch = PURGE_BATCH): Promise<Batch> {
+    const rows = await this.log.read<{ seq: number | string }>(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT ${Math.trunc(batch)}) RETURNING seq`,
+      [channelId, Number(after), beforeSeq],
     )
-    return rows.length
+    return { removed: rows.length, after: String(rows.reduce((last, row) => Math.max(last, Number(row.seq)), Number(after))) }
   }
 
   /**

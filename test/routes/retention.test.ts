@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
 import { startHub, type TestHub } from '../helpers/hub.js'
+import { poll } from '../helpers/poll.js'
 import { WsAgent } from '../helpers/ws-agent.js'
 
 let hub: TestHub
@@ -70,6 +71,21 @@ describe('MESSAGE_RETENTION', () => {
     expect(await page(old)).toMatchObject({ messages: [], has_more: false })
     const metrics = (await app.inject({ url: '/metrics' })).body
     expect(metrics).toMatch(/^hub_messages_removed_total\{by="retention"\} 1503$/m)
+  })
+})
+
+describe('MESSAGE_RETENTION in the background', () => {
+  it('removes old messages soon after start, without being asked', async () => {
+    const channelId = await openChannel('bg-provider', 'bg-consumer')
+    await send('bg-provider', channelId, 3)
+    await age(channelId, 2)
+    const later = await startHub({ databaseUrl: hub.databaseUrl, env: { MESSAGE_RETENTION: '12h' } })
+    try {
+      const read = async () => (await later.app.inject({ url: `/channels/${channelId}/messages` })).json<{ first_seq?: number }>()
+      await poll(read, (history) => history.first_seq === 3)
+    } finally {
+      await later.close()
+    }
   })
 })
 
