@@ -1,7 +1,7 @@
 // Prometheus metrics of this hub instance (one registry per app, so tests can run several);
 // plugins/metrics.ts serves them at GET /metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { createSignals, type BuildInfo, type Signals } from './observe/signals.js'
+import { createSignals, labelledCounter, type BuildInfo, type Signals } from './observe/signals.js'
 
 export interface HubMetrics extends Signals {
   registry: Registry
@@ -86,14 +86,10 @@ export function createMetrics(build: BuildInfo): HubMetrics {
   }
 }
 
-function limitBreaches(registers: Registry[]): Counter<'limit'> {
-  const counter = new Counter({
+const limitBreaches = (registers: Registry[]): Counter<'limit'> =>
+  labelledCounter(registers, {
     name: 'hub_limit_breaches_total',
     help: 'Requests, upgrades and frames refused for exceeding a limit, by the setting exceeded.',
-    labelNames: ['limit'],
-    registers,
+    label: 'limit',
+    values: LIMIT_NAMES,
   })
-  // Every series exists from the start, at 0, so that a first breach shows as a rise.
-  for (const limit of LIMIT_NAMES) counter.inc({ limit }, 0)
-  return counter
-}

@@ -32,13 +32,6 @@ export function createSignals(registry: Registry, build: BuildInfo): Signals {
     labelNames: ['version', 'node', 'database'],
     registers,
   }).set({ version: build.version, node: process.version, database: build.database }, 1)
-  const authFailures = new Counter({
-    name: 'hub_auth_failures_total',
-    help: 'Requests and /ws upgrades refused for their credentials, by reason.',
-    labelNames: ['reason'],
-    registers,
-  })
-  for (const reason of AUTH_FAILURE_REASONS) authFailures.inc({ reason }, 0)
   return {
     ackSeconds: new Histogram({
       name: 'hub_ack_seconds',
@@ -59,19 +52,28 @@ export function createSignals(registry: Registry, build: BuildInfo): Signals {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    authFailures,
-    messagesRemoved: removed(registers),
+    authFailures: labelledCounter(registers, {
+      name: 'hub_auth_failures_total',
+      help: 'Requests and /ws upgrades refused for their credentials, by reason.',
+      label: 'reason',
+      values: AUTH_FAILURE_REASONS,
+    }),
+    messagesRemoved: labelledCounter(registers, {
+      name: 'hub_messages_removed_total',
+      help: 'Stored messages removed, by MESSAGE_RETENTION (retention) or DELETE /channels/:id/messages (operator).',
+      label: 'by',
+      values: ['retention', 'operator'],
+    }),
   }
 }
 
-function removed(registers: Registry[]): Counter<'by'> {
-  const counter = new Counter({
-    name: 'hub_messages_removed_total',
-    help: 'Stored messages removed, by MESSAGE_RETENTION (retention) or DELETE /channels/:id/messages (operator).',
-    labelNames: ['by'],
-    registers,
-  })
-  for (const by of ['retention', 'operator']) counter.inc({ by }, 0)
+/** A counter with one label, every value of which exists from the start at 0 (so that a first one shows as a rise). */
+export function labelledCounter<L extends string>(
+  registers: Registry[],
+  { name, help, label, values }: { name: string; help: string; label: L; values: readonly string[] },
+): Counter<L> {
+  const counter = new Counter<L>({ name, help, labelNames: [label], registers })
+  for (const value of values) counter.inc({ [label]: value } as Partial<Record<L, string>>, 0)
   return counter
 }
 

@@ -40,12 +40,7 @@ async function all(path, key, pages = 10) {
   return items
 }
 
-function cell(text, className) {
-  const td = document.createElement('td')
-  td.textContent = text ?? '—'
-  if (className) td.className = className
-  return td
-}
+const cell = (text, className = '') => Object.assign(document.createElement('td'), { textContent: text ?? '—', className })
 
 function fill(tableId, rows, toCells) {
   const body = $(tableId).tBodies[0]
@@ -146,16 +141,9 @@ async function follow() {
   }
 }
 
-function setStatus(text, className) {
-  $('status').textContent = text
-  $('status').className = className
-}
-
-function report(error) {
-  setStatus(String(error.message ?? error), 'down')
-}
-
-function showLogin() {
+const setStatus = (text, className) => Object.assign($('status'), { textContent: text, className })
+const report = (error) => setStatus(String(error.message ?? error), 'down')
+const showLogin = () => {
   $('login').hidden = false
   setStatus('sign in as the operator', 'down')
 }
