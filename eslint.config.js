@@ -27,4 +27,16 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // The console's page script runs in the browser as written (no build step).
+  {
+    files: ['src/console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['document', 'sessionStorage', 'fetch', 'location', 'Option', 'CSS', 'TextDecoderStream', 'setTimeout', 'setInterval'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 )

@@ -16,8 +16,11 @@ export async function createChannel(httpUrl: string, providerId = 'history-p', c
   return ((await response.json()) as { channel_id: string }).channel_id
 }
 
-/** Writes `count` messages into the channel, directly in the database the hub has migrated. */
-export async function seedMessages(databaseUrl: string, channelId: string, count: number): Promise<void> {
+/**
+ * Writes `count` messages into the channel, directly in the database the hub has migrated. Their
+ * ids start with `idPrefix`: `msg_00` makes them look stored in 1970 (ids sort by storage time).
+ */
+export async function seedMessages(databaseUrl: string, channelId: string, count: number, idPrefix = 'msg_seed'): Promise<void> {
   const content = 'y'.repeat(200)
   // As the hub keeps them: odd seqs are the provider's, even ones the consumer's, all delivered.
   const sent = [count % 2 ? count : count - 1, count % 2 ? count - 1 : count]
@@ -33,7 +36,7 @@ export async function seedMessages(databaseUrl: string, channelId: string, count
     const now = new Date().toISOString().replace('Z', '+00:00')
     db.transaction(() => {
       for (let seq = 1; seq <= count; seq++) {
-        insert.run(`msg_seed${String(seq).padStart(22, '0')}`, channelId, seq, seq % 2 ? 'history-p' : 'history-c', content, now)
+        insert.run(`${idPrefix}${String(seq).padStart(22, '0')}`, channelId, seq, seq % 2 ? 'history-p' : 'history-c', content, now)
       }
       db.prepare(finish(() => '?')).run(...finishing)
     })()
@@ -44,9 +47,9 @@ export async function seedMessages(databaseUrl: string, channelId: string, count
   await client.connect()
   await client.query(
     `INSERT INTO messages (id, channel_id, seq, sender_id, content, created_at)
-     SELECT 'msg_seed' || lpad(g::text, 22, '0'), $1, g, CASE WHEN g % 2 = 1 THEN 'history-p' ELSE 'history-c' END, $2, now()
+     SELECT $4 || lpad(g::text, 22, '0'), $1, g, CASE WHEN g % 2 = 1 THEN 'history-p' ELSE 'history-c' END, $2, now()
      FROM generate_series(1, $3::int) g`,
-    [channelId, content, count],
+    [channelId, content, count, idPrefix],
   )
   await client.query(finish((n) => `$${n}`), finishing)
   await client.query('ANALYZE messages')

@@ -10,7 +10,7 @@ import madge from 'madge'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** The files at the top of src/ that the layers share. */
-const SHARED = ['config.ts', 'errors.ts', 'metrics.ts']
+const SHARED = ['config.ts', 'errors.ts', 'metrics.ts', 'observe/']
 const below = ['domain/', 'lib/', 'protocol/', 'store/']
 /** What each folder of src/ may import besides itself (paths inside src/; a trailing / is a folder). */
 const MAY_IMPORT: Record<string, string[]> = {
@@ -21,11 +21,15 @@ const MAY_IMPORT: Record<string, string[]> = {
   'broker/': [...below, 'errors.ts'],
   'delivery/': [...below, 'errors.ts'],
   'chat/': [...below, 'broker/', 'errors.ts'],
+  // The operator's signals: metrics beside src/metrics.ts, and the live events the console shows.
+  'observe/': ['domain/', 'lib/', 'protocol/', 'errors.ts'],
+  // The operator's console: its live stream, on the signals.
+  'console/': [...below, 'observe/'],
   'auth/': [...below, ...SHARED],
   // The /ws route documents its refusals with the REST routes' response helpers.
   'transport/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'routes/common.ts', ...SHARED],
   // The wiring: plugins and routes share their schemas both ways.
-  'plugins/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'routes/', ...SHARED],
+  'plugins/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'routes/', 'console/', ...SHARED],
   'routes/': [...below, 'broker/', 'delivery/', 'chat/', 'auth/', 'transport/', 'plugins/', ...SHARED],
   // claw-chat-hub/client only re-exports the client package, which lives outside src/.
   'client/': ['../packages/client/'],

@@ -10,8 +10,12 @@ import { asyncapiPlugin } from './plugins/asyncapi.js'
 import { authPlugin } from './plugins/auth.js'
 import { brokerPlugin } from './plugins/broker.js'
 import { chatPlugin } from './plugins/chat.js'
+import { eventsPlugin } from './plugins/events.js'
+import { consolePlugin } from './plugins/console.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
+import { requestIdOf, requestSignalsPlugin } from './plugins/request-signals.js'
+import { retentionPlugin } from './plugins/retention.js'
 import { securityPlugin } from './plugins/security.js'
 import { storePlugin } from './plugins/store.js'
 import { swaggerPlugin } from './plugins/swagger.js'
@@ -39,7 +43,8 @@ export async function buildApp(config: Config): Promise<App> {
     logger: { level: config.LOG_LEVEL, serializers: { req: serializeRequest } },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     rewriteUrl: wsAtRoot,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
@@ -49,12 +54,15 @@ export async function buildApp(config: Config): Promise<App> {
   // Before every route, so that the OpenAPI document lists them all (/metrics included).
   await app.register(swaggerPlugin)
   await app.register(metricsPlugin)
+  await app.register(requestSignalsPlugin)
+  await app.register(eventsPlugin)
   // Before authentication and the routes: its rate limit runs first, and it documents their 429.
   await app.register(securityPlugin)
   // Before the /ws side: it documents the WebSocket routes as they are registered.
   await app.register(asyncapiPlugin, { protocolVersion: PROTOCOL_VERSION, aliases: [WS_ROOT] })
   await app.register(storePlugin)
   await app.register(brokerPlugin)
+  await app.register(retentionPlugin)
   await app.register(authPlugin)
   await app.register(chatPlugin)
   await app.register(transportPlugin)
@@ -64,5 +72,6 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(messageRoutes)
   await app.register(serviceRoutes)
   await app.register(agentRoutes)
+  await app.register(consolePlugin)
   return app
 }

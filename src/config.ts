@@ -102,6 +102,12 @@ const ConfigSchema = Type.Object({
     default: 500,
     description: 'Most messages committed in one group-commit transaction.',
   }),
+  MESSAGE_RETENTION: Type.String({
+    pattern: '^(forever|[1-9][0-9]{0,8}(s|m|h|d))$',
+    default: 'forever',
+    description:
+      'How long messages are kept, e.g. `30d`, `12h` (s, m, h, d): older ones are removed in the background, in small batches. `forever`: kept forever.',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 10_000,
@@ -117,6 +123,14 @@ export const listOf = (value: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean)
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** MESSAGE_RETENTION in milliseconds; null: messages are kept forever. */
+export function retentionMs(config: Pick<Config, 'MESSAGE_RETENTION'>): number | null {
+  const match = /^(\d+)([smhd])$/.exec(config.MESSAGE_RETENTION)
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : null
+}
 
 /** Variables whose value is never shown in an error. */
 const SECRETS = new Set(['HUB_ADMIN_TOKEN', 'HUB_JWT_SECRET'])

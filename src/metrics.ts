@@ -1,8 +1,9 @@
 // Prometheus metrics of this hub instance (one registry per app, so tests can run several);
 // plugins/metrics.ts serves them at GET /metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { createSignals, labelledCounter, type BuildInfo, type Signals } from './observe/signals.js'
 
-export interface HubMetrics {
+export interface HubMetrics extends Signals {
   registry: Registry
   connections: Gauge
   gapFills: Counter
@@ -28,11 +29,12 @@ export const LIMIT_NAMES = [
 ] as const
 export type LimitName = (typeof LIMIT_NAMES)[number]
 
-export function createMetrics(): HubMetrics {
+export function createMetrics(build: BuildInfo): HubMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
   return {
+    ...createSignals(registry, build),
     registry,
     connections: new Gauge({ name: 'hub_connections', help: 'Open /ws connections.', registers }),
     gapFills: new Counter({
@@ -84,14 +86,10 @@ export function createMetrics(): HubMetrics {
   }
 }
 
-function limitBreaches(registers: Registry[]): Counter<'limit'> {
-  const counter = new Counter({
+const limitBreaches = (registers: Registry[]): Counter<'limit'> =>
+  labelledCounter(registers, {
     name: 'hub_limit_breaches_total',
     help: 'Requests, upgrades and frames refused for exceeding a limit, by the setting exceeded.',
-    labelNames: ['limit'],
-    registers,
+    label: 'limit',
+    values: LIMIT_NAMES,
   })
-  // Every series exists from the start, at 0, so that a first breach shows as a rise.
-  for (const limit of LIMIT_NAMES) counter.inc({ limit }, 0)
-  return counter
-}

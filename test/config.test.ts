@@ -1,6 +1,6 @@
 // The environment is validated once, with defaults, and a bad value is named.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, retentionMs } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('runs with no settings: SQLite under ./data on 0.0.0.0:8765', () => {
@@ -46,5 +46,13 @@ describe('loadConfig', () => {
     expect(loadConfig(jwt)).toMatchObject(jwt)
     expect(() => loadConfig({ HUB_JWT_ISSUER: 'https://idp.example' })).toThrow(/^HUB_JWT_ISSUER is set, but no JWT is accepted/)
     expect(() => loadConfig({ HUB_JWT_AUDIENCE: 'hub' })).toThrow(/^HUB_JWT_AUDIENCE is set/)
+  })
+
+  it('reads MESSAGE_RETENTION as a duration, forever by default', () => {
+    expect(retentionMs(loadConfig({}))).toBeNull()
+    expect(retentionMs(loadConfig({ MESSAGE_RETENTION: '30d' }))).toBe(30 * 86_400_000)
+    expect(retentionMs(loadConfig({ MESSAGE_RETENTION: '12h' }))).toBe(12 * 3_600_000)
+    expect(retentionMs(loadConfig({ MESSAGE_RETENTION: '45s' }))).toBe(45_000)
+    for (const bad of ['30', '0d', '1w', '-1d', '1.5d']) expect(() => loadConfig({ MESSAGE_RETENTION: bad }), bad).toThrow(/^invalid MESSAGE_RETENTION/)
   })
 })

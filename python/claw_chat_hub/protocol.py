@@ -152,7 +152,14 @@ class ChatEnded(_ChatEndedFields, total=False):
 
 
 Service = TypedDict("Service", {"service_id": str, "provider_id": str, "description": Optional[str], "created_at": str})
-HistoryPage = TypedDict("HistoryPage", {"channel_id": str, "messages": List[Message], "has_more": bool})
+_HistoryPageFields = TypedDict("_HistoryPageFields", {"channel_id": str, "messages": List[Message], "has_more": bool})
+
+
+class HistoryPage(_HistoryPageFields, total=False):
+    #: Present once older messages were removed (retention, or the operator): where history now starts.
+    first_seq: int
+
+
 ResumeCursor = TypedDict("ResumeCursor", {"channel_id": str, "last_seq": int})
 #: The reply to ``resume``: every missed message has been written; live delivery follows.
 Resumed = TypedDict("Resumed", {"replayed": int})

@@ -160,11 +160,11 @@ export class ChannelDelivery {
   }
 
   private send(message: MessageInfo, json: string, onSent?: Sent): void {
-    const { seq } = message
+    const { seq, timestamp } = message
     this.sent = seq
     const role = this.role
     this.options.outlet.send(json, (error) => {
-      if (!error && role) this.options.events.delivered(this.options.channelId, role, seq)
+      if (!error && role) this.options.events.delivered(this.options.channelId, role, seq, timestamp)
       onSent?.(error)
     })
   }

@@ -7,8 +7,8 @@ import type { Outlet } from './ports.js'
 import { catchUp, replayBacklog, storedMessages, type LocalDeliveries } from './recovery.js'
 
 export interface DeliveryHooks {
-  /** A message was written to a recipient's socket. */
-  delivered(): void
+  /** A message stored at `storedAt` (ISO 8601) was written to a recipient's socket. */
+  delivered(storedAt: string): void
   /** A live message waited for earlier ones read from the store. */
   gap(): void
 }
@@ -23,9 +23,9 @@ export class Delivery {
   open(agentId: string, outlet: Outlet): Deliveries {
     const { store, hooks } = this
     return new Deliveries(agentId, outlet, (channelId) => storedMessages(store, channelId, agentId), {
-      delivered: (channelId, role, seq) => {
+      delivered: (channelId, role, seq, storedAt) => {
         store.cursors.advance(channelId, role, seq)
-        hooks.delivered()
+        hooks.delivered(storedAt)
       },
       gap: () => hooks.gap(),
     })

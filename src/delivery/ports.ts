@@ -26,8 +26,8 @@ export interface Outlet {
 export type Recover = (after: number, through?: number) => AsyncIterable<MessageInfo>
 
 export interface DeliveryEvents {
-  /** A message has left for the network: the recipient's delivery cursor may move on. */
-  delivered(channelId: string, role: Role, seq: number): void
+  /** A message (stored at `storedAt`, ISO 8601) has left for the network: the recipient's delivery cursor may move on. */
+  delivered(channelId: string, role: Role, seq: number, storedAt: string): void
   /** A live message waits for earlier ones recovered from the store. */
   gap(): void
 }

@@ -22,7 +22,8 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json)(\/|$)/
+// The console's page and assets carry no data (what they show comes from authenticated calls).
+const PUBLIC = /^\/(healthz|readyz|metrics|ws|docs|asyncapi\.json|console$|console\/app\.(js|css)$)(\/|$)/
 const REALM = 'Bearer realm="claw-chat-hub"'
 
 export const authPlugin = fp(

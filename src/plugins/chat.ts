@@ -1,8 +1,9 @@
 // The chat layer as a Fastify plugin: channel life cycle and messaging on the store, reaching
 // agents and serialising the work on each pair of agents through the broker. Every committed
-// message is published to its recipient, wherever it is connected.
+// message is published to its recipient, wherever it is connected; channel changes and messages
+// are also told to app.events (for the console), when someone listens.
 import fp from 'fastify-plugin'
-import { createChat, type Chat } from '../chat/index.js'
+import { createChat, type Chat, type ChatBroker } from '../chat/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,13 +13,26 @@ declare module 'fastify' {
 
 export const chatPlugin = fp(
   async (app) => {
-    const { store, broker, metrics } = app
-    const chat = createChat(store, broker, {
+    const { store, broker, metrics, events } = app
+    const observed: ChatBroker = {
+      locks: broker.locks,
+      publishFrame: (agentIds, frame, replies) => {
+        broker.publishFrame(agentIds, frame, replies)
+        if (events.listened && 'channel_id' in frame && typeof frame.channel_id === 'string') {
+          events.emit({ kind: 'channel', channel_id: frame.channel_id, change: frame.type })
+        }
+      },
+    }
+    const chat = createChat(store, observed, {
       maxPendingRequests: app.config.MAX_PENDING_REQUESTS,
       onPendingLimit: () => metrics.limitBreaches.inc({ limit: 'max_pending_requests' }),
     })
-    store.writer.onCommitted((batch) => broker.publishMessages(batch))
+    store.writer.onCommitted((batch) => {
+      broker.publishMessages(batch)
+      if (!events.listened) return
+      for (const { message } of batch) events.emit({ kind: 'message', message })
+    })
     app.decorate('chat', chat)
   },
-  { name: 'chat', dependencies: ['metrics', 'store', 'broker'] },
+  { name: 'chat', dependencies: ['metrics', 'store', 'broker', 'events'] },
 )

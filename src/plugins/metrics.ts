@@ -3,6 +3,8 @@
 import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
 import { createMetrics, type HubMetrics } from '../metrics.js'
+import { providerOf } from '../store/database-url.js'
+import { API_VERSION } from './asyncapi.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,7 +14,7 @@ declare module 'fastify' {
 
 export const metricsPlugin = fp(
   async (app) => {
-    const metrics = createMetrics()
+    const metrics = createMetrics({ version: API_VERSION, database: providerOf(app.config.DATABASE_URL) })
     app.decorate('metrics', metrics)
     const schema = {
       tags: ['operations'],

@@ -1,6 +1,7 @@
 // The database as a Fastify plugin: opened (and migrated) at registration from DATABASE_URL,
 // drained and closed when the app closes.
 import fp from 'fastify-plugin'
+import { channelsByStatus } from '../observe/signals.js'
 import { openStore, type Store } from '../store/index.js'
 
 declare module 'fastify' {
@@ -23,6 +24,7 @@ export const storePlugin = fp(
     store.writer.onCommitted((batch) => app.metrics.messagesStored.inc(batch.length))
     if (store.database.migrated.length > 0) app.log.info({ migrations: store.database.migrated }, 'database migrated')
     app.decorate('store', store)
+    channelsByStatus(app.metrics.registry, () => store.channels.countByStatus())
     app.addHook('onClose', () => store.close())
   },
   { name: 'store', dependencies: ['metrics'] },

@@ -16,6 +16,8 @@ request/reply pairs, the upgrade's parameters and the close codes) is described 
 [AsyncAPI 3.0 document](${ASYNCAPI_PATH}) this hub serves, and in prose in \`docs/protocol.md\`
 of the claw-chat-hub source.
 
+The operator's live view of agents, channels and messages is the [console](/console).
+
 Errors always have the shape \`{"error": {"code", "message"}}\` (the \`Error\` schema); the codes
 are listed in \`docs/protocol.md\`, Error codes.`
 

@@ -33,7 +33,13 @@ const CLOSE_GRACE_MS = 2000
 export const transportPlugin = fp(
   async (app) => {
     const { store, metrics, broker, config } = app
-    const delivery = new Delivery(store, { delivered: () => metrics.messagesDelivered.inc(), gap: () => metrics.gapFills.inc() })
+    const delivery = new Delivery(store, {
+      delivered: (storedAt) => {
+        metrics.messagesDelivered.inc()
+        metrics.deliverySeconds.observe(Math.max(0, Date.now() - Date.parse(storedAt)) / 1000)
+      },
+      gap: () => metrics.gapFills.inc(),
+    })
     const router = new Router(broker, delivery)
     const transport: Transport = { router, delivery, tasks: new TaskSet(), closing: false }
     app.decorate('transport', transport)
@@ -68,5 +74,5 @@ export const transportPlugin = fp(
     })
     await app.register(wsRoute)
   },
-  { name: 'transport', dependencies: ['metrics', 'store', 'broker', 'auth', 'chat'] },
+  { name: 'transport', dependencies: ['metrics', 'events', 'store', 'broker', 'auth', 'chat'] },
 )

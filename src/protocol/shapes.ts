@@ -124,6 +124,15 @@ export const HistoryPage = Type.Object(
     channel_id: ChannelId,
     messages: Type.Array(Message, { description: 'Oldest first.' }),
     has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction it was read.' }),
+    first_seq: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        maximum: MAX_SEQ + 1,
+        description:
+          'Present once older messages were removed (MESSAGE_RETENTION, or the operator): the seq where the channel’s history now starts. Messages below it are gone; seqs are never reused.',
+        examples: [1201],
+      }),
+    ),
   },
   { $id: 'HistoryPage', description: "A page of a channel's messages.", examples: [HISTORY_EXAMPLE] },
 )

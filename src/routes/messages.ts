@@ -1,8 +1,11 @@
-// REST for a channel's messages: history pages by seq cursor, and sending as an agent of the
-// channel. A message sent here reaches the other agent over /ws live, as if sent there.
+// REST for a channel's messages: history pages by seq cursor, sending as an agent of the
+// channel, and (operator only) removing them. A message sent here reaches the other agent over
+// /ws live, as if sent there.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
+import { Errors } from '../errors.js'
 import { EXAMPLE } from '../protocol/examples.js'
 import { AgentId, ChannelId, ClientMsgId, Content, HistoryLimit, HistoryPage, Message, Metadata, Seq } from '../protocol/shapes.js'
 import { errors, ok } from './common.js'
@@ -23,8 +26,18 @@ const NewMessage = Type.Object(
   },
 )
 
+const RemovedMessages = Type.Object(
+  {
+    channel_id: ChannelId,
+    removed: Type.Integer({ minimum: 0, description: 'How many messages were removed.' }),
+    first_seq: Type.Integer({ minimum: 1, description: 'Where the channel’s history now starts (its last seq + 1 when no message is left).' }),
+  },
+  { $id: 'RemovedMessages', description: 'What DELETE /channels/:id/messages removed.', examples: [{ channel_id: EXAMPLE.channel, removed: 1200, first_seq: 1201 }] },
+)
+
 export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { messaging } = app.chat
+  const { store, retention } = app
 
   app.get(
     '/channels/:id/messages',
@@ -70,6 +83,33 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const senderId = actingAgent(request.actor, claimed, 'sender_id')
       const stored = await messaging.send(senderId, { ...input, channel_id: request.params.id })
       return reply.status(stored.duplicate ? 200 : 201).send(stored.message)
+    },
+  )
+
+  app.delete(
+    '/channels/:id/messages',
+    {
+      schema: {
+        tags,
+        operationId: 'deleteMessages',
+        summary: 'Remove a channel’s messages (operator only)',
+        description:
+          'Removes the messages below `before_seq` (all of them without it), in small batches. Seqs are never reused: history pages then carry `first_seq`, where history starts.',
+        params: Params,
+        querystring: Type.Object({ before_seq: Type.Optional(Seq) }),
+        response: {
+          200: ok('What was removed, and where history now starts.', RemovedMessages),
+          ...errors(400, 401, new Errors.Forbidden('Only the operator may do this'), 404),
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.actor)
+      const channelId = request.params.id
+      const channel = await store.channels.get(channelId)
+      if (!channel) throw new Errors.ChannelNotFound(channelId)
+      const removed = await retention.removeFromChannel(channelId, request.query.before_seq ?? channel.lastSeq + 1)
+      return { channel_id: channelId, removed, first_seq: await store.messages.retention.firstSeq(channelId) }
     },
   )
 }

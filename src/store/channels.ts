@@ -162,6 +162,12 @@ export class ChannelStore {
     return row ? asChannel(row) : null
   }
 
+  /** How many channels there are in each status (for the metrics). */
+  async countByStatus(): Promise<Map<string, number>> {
+    const rows = await this.log.read<{ status: string; n: number | string }>('SELECT status, COUNT(*) AS n FROM channels GROUP BY status', [])
+    return new Map(rows.map((row) => [row.status, Number(row.n)]))
+  }
+
   /** How many chat requests the consumer has waiting for an answer. */
   countPending(consumerId: string): Promise<number> {
     return this.db.channel.count({ where: { consumerId, status: 'pending' } })

@@ -23,6 +23,8 @@ export class Connection implements Outlet {
   readonly deliveries: Deliveries
   /** Settles when the socket has closed. */
   readonly gone: Promise<void>
+  /** Frames written to the socket so far. */
+  framesOut = 0
   private alive = true
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
@@ -78,6 +80,7 @@ export class Connection implements Outlet {
 
   send(data: string, onSent?: Sent): void {
     if (!this.isOpen) return onSent?.(new Error('connection closed'))
+    this.framesOut++
     this.socket.send(data, onSent)
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) this.dropSlow()
   }

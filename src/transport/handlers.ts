@@ -23,7 +23,10 @@ export type Handlers = { [T in ClientFrameType]: Handler<T> }
 /** Replays what the connection missed (from the client's cursors, where it names them) and goes live. */
 export type Replay = (connection: Connection, clientCursors?: Map<string, number>) => Promise<number>
 
-export function createHandlers(store: Store, chat: Chat, replay: Replay): Handlers {
+/** Hears how long each chat_message took from its frame to its ack, in seconds. */
+export type AckObserver = (seconds: number) => void
+
+export function createHandlers(store: Store, chat: Chat, replay: Replay, observeAck: AckObserver = () => undefined): Handlers {
   const { lifecycle, messaging } = chat
   return {
     register_service: async (ctx, frame) => {
@@ -42,10 +45,14 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay): Handle
       await lifecycle.reject(asAgent(ctx.connection.agentId), frame, frame.reason, ctx.origin)
     },
     chat_message: async (ctx, frame) => {
+      const received = performance.now()
       const sender = ctx.connection.agentId
       const channelId = await messaging.channelFor(sender, frame)
       messaging
-        .submit(sender, channelId, frame, ({ message, duplicate }) => ctx.reply(ackFrame(message, duplicate)))
+        .submit(sender, channelId, frame, ({ message, duplicate }) => {
+          ctx.reply(ackFrame(message, duplicate))
+          observeAck((performance.now() - received) / 1000)
+        })
         .catch((error: unknown) => ctx.fail(error))
     },
     chat_end: async (ctx, frame) => {

@@ -13,6 +13,7 @@ import { welcomeFrame } from '../protocol/builders.js'
 import { EXAMPLE } from '../protocol/examples.js'
 import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
+import { logConnection } from './connection-log.js'
 import { FrameDispatcher } from './dispatcher.js'
 import { grantedHandlers } from './frame-grants.js'
 import { createHandlers, type Replay } from './handlers.js'
@@ -72,7 +73,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const hub = app.transport
   const replay: Replay = (connection, cursors) =>
     hub.delivery.replay(connection.deliveries, hub.router.reachable(connection.agentId), cursors)
-  const handlers = createHandlers(store, chat, replay)
+  const handlers = createHandlers(store, chat, replay, (seconds) => metrics.ackSeconds.observe(seconds))
   const origins = new OriginPolicy(listOf(config.WS_ALLOWED_ORIGINS), () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
   const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
@@ -131,6 +132,8 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
 
       hub.router.add(connection)
       metrics.connections.inc()
+      const connections = () => hub.router.connectionsOf(agentId)
+      logConnection({ connection, socket, address: request.ip, log: request.log, events: app.events, connections })
       closeAtExpiry(socket, request.identity)
       connection.sendFrame(welcomeFrame(agentId, config.MAX_FRAME_BYTES))
       request.raw.socket.uncork()

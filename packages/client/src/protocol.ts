@@ -462,6 +462,10 @@ export interface HistoryFrame {
    * More messages lie beyond this page in the direction it was read.
    */
   has_more: boolean
+  /**
+   * Present once older messages were removed (MESSAGE_RETENTION, or the operator): the seq where the channel’s history now starts. Messages below it are gone; seqs are never reused.
+   */
+  first_seq?: number
 }
 /**
  * A stored message.
@@ -621,6 +625,10 @@ export interface HistoryPage {
    * More messages lie beyond this page in the direction it was read.
    */
   has_more: boolean
+  /**
+   * Present once older messages were removed (MESSAGE_RETENTION, or the operator): the seq where the channel’s history now starts. Messages below it are gone; seqs are never reused.
+   */
+  first_seq?: number
 }
 
 export type ClientFrameType = ClientFrame['type']
