@@ -113,6 +113,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         metrics,
         tasks: hub.tasks,
         closing: () => hub.closing,
+        storage: store.health,
       })
       socket.on('message', (data) => dispatcher.receive(data))
       socket.on('close', () => {
