@@ -75,6 +75,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     cursors,
     health,
     ping: async () => {
+      // A write refused just now says more than a small probe that may slip through.
+      const confirmed = health.fault === 'unreachable' ? undefined : health.confirmedWithin(health.retryAfterMs('full'))
+      if (confirmed) return { up: false, fault: confirmed }
       const up = await Promise.race([probe(), new Promise<false>((resolve) => setTimeout(resolve, READY_WITHIN_MS, false).unref())])
       return up ? { up } : { up, fault: health.fault ?? 'unreachable' }
     },

@@ -1,8 +1,8 @@
 // What the hub knows of its storage's condition: set by the failures faults.ts recognises,
 // cleared by the next write that commits. It turns those failures into one answer (UNAVAILABLE
-// with retry_after_ms: nothing was applied, send the same frame again), one log line per
-// episode (repeated at most every LOG_EVERY_MS with the count of refusals since), and metrics;
-// /readyz reports it.
+// with retry_after_ms: nothing was applied, send the same frame again), one log line per cause
+// (repeated at most every LOG_EVERY_MS with the count of failures since, however often small
+// writes slip through meanwhile), and metrics; /readyz reports it.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { Errors, retryable, type HubError } from '../errors.js'
 import { faultOf, type StorageFault } from './faults.js'
@@ -27,12 +27,15 @@ export interface HealthLog {
 interface Episode {
   fault: StorageFault
   since: number
-  refused: number
-  loggedAt: number
+  lastFailure: number
 }
 
 export class StorageHealth {
   private episode: Episode | undefined
+  /** Per cause: when it was last logged, and the failures since. */
+  private readonly logged = new Map<StorageFault, { at: number; failures: number }>()
+  /** The cause whose line went out last, until a recovery line answers it. */
+  private announced: StorageFault | undefined
   private readonly faults: Counter<'fault'>
   private readonly current: Gauge<'fault'>
 
@@ -64,12 +67,22 @@ export class StorageHealth {
     return this.episode?.fault
   }
 
+  /** The condition, if a failure confirmed it within the last `ms` (then no probe is needed to tell). */
+  confirmedWithin(ms: number): StorageFault | undefined {
+    return this.episode && Date.now() - this.episode.lastFailure < ms ? this.episode.fault : undefined
+  }
+
+  /** How long clients are told to wait before trying again. */
+  retryAfterMs(fault: StorageFault): number {
+    return RETRY_AFTER_MS[fault]
+  }
+
   /** For a failure caused by the storage's condition, the refusal to answer with; otherwise undefined. */
   refusal(error: unknown): HubError | undefined {
     if (error instanceof Error && (error as Partial<HubError>).code === 'UNAVAILABLE') return error as HubError
     const fault = this.noted(error)
     if (!fault) return undefined
-    return retryable(new Errors.Unavailable(`Not stored: ${EXPLAINED[fault]}; send it again shortly`), RETRY_AFTER_MS[fault])
+    return retryable(new Errors.Unavailable(`Not stored: ${EXPLAINED[fault]}; send it again shortly`), this.retryAfterMs(fault))
   }
 
   /** Records a failure if the storage's condition caused it; returns that condition. */
@@ -80,15 +93,19 @@ export class StorageHealth {
     const now = Date.now()
     if (this.episode?.fault !== fault) {
       this.end()
-      this.episode = { fault, since: now, refused: 0, loggedAt: now }
+      this.episode = { fault, since: now, lastFailure: now }
       this.current.set({ fault }, 1)
-      this.log.warn({ fault, err: error }, `storage unavailable: ${EXPLAINED[fault]}`)
-    } else if (now - this.episode.loggedAt >= LOG_EVERY_MS) {
-      this.log.warn({ fault, failures: this.episode.refused, since: new Date(this.episode.since) }, `storage still unavailable: ${EXPLAINED[fault]}`)
-      this.episode.loggedAt = now
-      this.episode.refused = 0
     }
-    this.episode.refused++
+    this.episode.lastFailure = now
+    const logged = this.logged.get(fault)
+    if (!logged || now - logged.at >= LOG_EVERY_MS) {
+      const failures = logged ? { failures_since_last_line: logged.failures } : {}
+      this.log.warn({ fault, ...failures, err: error }, `storage unavailable: ${EXPLAINED[fault]}`)
+      this.logged.set(fault, { at: now, failures: 0 })
+      this.announced = fault
+    } else {
+      logged.failures++
+    }
     return fault
   }
 
@@ -97,6 +114,9 @@ export class StorageHealth {
     if (!this.episode) return
     const { fault, since } = this.episode
     this.end()
+    // Once per line logged, not for every small write that slips through a nearly full disk.
+    if (this.announced !== fault) return
+    this.announced = undefined
     this.log.info({ fault, seconds: (Date.now() - since) / 1000 }, 'storage available again')
   }
 

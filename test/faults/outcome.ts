@@ -25,7 +25,7 @@ export async function metric(httpUrl: string, name: string, labels = ''): Promis
   const text = await (await fetch(`${httpUrl}/metrics`)).text()
   return text
     .split('\n')
-    .filter((line) => line.startsWith(name) && line.includes(labels))
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
 }
 

@@ -14,7 +14,14 @@ export interface TcpProxy {
 export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
   const port = Number(freshPort())
   const sockets = new Set<Socket>()
+  /** Data held while frozen, per destination, in order. */
+  const held = new Map<Socket, Buffer[]>()
   let frozen = false
+  const forward = (from: Socket, to: Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (frozen) held.set(to, [...(held.get(to) ?? []), chunk])
+      else to.write(chunk)
+    })
   const server: Server = createServer((inbound) => {
     const outbound = connect(targetPort, '127.0.0.1')
     for (const socket of [inbound, outbound]) {
@@ -22,24 +29,24 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
       socket.on('error', () => undefined)
       socket.on('close', () => {
         sockets.delete(socket)
+        held.delete(socket)
         inbound.destroy()
         outbound.destroy()
       })
-      if (frozen) socket.pause()
     }
-    inbound.pipe(outbound)
-    outbound.pipe(inbound)
+    forward(inbound, outbound)
+    forward(outbound, inbound)
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     port,
     freeze: () => {
       frozen = true
-      for (const socket of sockets) socket.pause()
     },
     thaw: () => {
       frozen = false
-      for (const socket of sockets) socket.resume()
+      for (const [to, chunks] of held) for (const chunk of chunks) to.write(chunk)
+      held.clear()
     },
     close: async () => {
       for (const socket of sockets) socket.destroy()

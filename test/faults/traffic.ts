@@ -59,8 +59,9 @@ export class Traffic {
     }
   }
 
-  /** Every side sends `perSide` messages (numbered client_msg_ids, so that retries are recognised). */
-  send(perSide: number): void {
+  /** Every side sends `perSide` messages (numbered client_msg_ids, so that retries are recognised), `padding` bytes more each. */
+  send(perSide: number, padding = 0): void {
+    const pad = 'x'.repeat(padding)
     this.sending = Promise.all(
       this.sides.map(async (side) => {
         let next = 0
@@ -68,7 +69,7 @@ export class Traffic {
           while (next < perSide) {
             const n = ++next
             this.sent++
-            const ack = await side.client.sendMessage({ channelId: side.channelId, content: `${side.id} #${n}`, clientMsgId: `${side.id}-${n}` })
+            const ack = await side.client.sendMessage({ channelId: side.channelId, content: `${side.id} #${n}${pad}`, clientMsgId: `${side.id}-${n}` })
             side.acked.add(ack.message_id)
             this.acked++
           }
@@ -76,6 +77,8 @@ export class Traffic {
         await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
       }),
     )
+    // A test that fails stops the clients with sends still out: that is not a second failure.
+    this.sending.catch(() => undefined)
   }
 
   /** Waits for every send to be acked and delivered, reads the history back, and counts. */
