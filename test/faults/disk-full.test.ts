@@ -12,10 +12,10 @@ import { testDatabaseKind } from '../helpers/database.js'
 import { poll, until } from '../helpers/poll.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
 import { metric, record, secondsToRecover } from './outcome.js'
-import { Traffic } from './traffic.js'
+import { trafficUnderway, type Traffic } from './traffic.js'
 
-const PAIRS = 3
-const PER_SIDE = 200
+const PAIRS = 2
+const PER_SIDE = 150
 const PADDING = 2000
 const TMPFS_BYTES = 24 * 1024 * 1024
 
@@ -52,11 +52,8 @@ it.skipIf(process.getuid?.() !== 0 || testDatabaseKind() !== 'sqlite')('refuses 
   const file = join(mount, 'hub.db')
   hub = spawnHub({ PORT: port, DATABASE_URL: `file:${file}`, MAX_FRAMES_PER_SECOND: '5000' })
   await waitReady(hub)
-  const ws = `ws://127.0.0.1:${port}`
-  traffic = await Traffic.open(Array.from({ length: PAIRS }, () => ({ provider: ws, consumer: ws })), 'disk-full')
-  traffic.send(PER_SIDE, PADDING)
-  const total = PAIRS * 2 * PER_SIDE
-  await expect.poll(() => traffic?.acked, { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(total / 4)
+  traffic = await trafficUnderway(`ws://127.0.0.1:${port}`, 'disk-full', PAIRS, PER_SIDE, PADDING)
+  const total = traffic.total
 
   const filler = fill(mount)
   const filledAt = Date.now()

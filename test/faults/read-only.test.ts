@@ -9,7 +9,7 @@ import { tempPostgresUrl, testDatabaseKind, type TempDatabase } from '../helpers
 import { poll } from '../helpers/poll.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
 import { metric, record, secondsToRecover } from './outcome.js'
-import { Traffic } from './traffic.js'
+import { trafficUnderway, type Traffic } from './traffic.js'
 
 const PAIRS = 2
 const PER_SIDE = 150
@@ -45,11 +45,8 @@ it.skipIf(testDatabaseKind() !== 'postgres')('refuses with UNAVAILABLE while the
   const port = freshPort()
   hub = spawnHub({ PORT: port, DATABASE_URL: storage.url, MAX_FRAMES_PER_SECOND: '5000' })
   await waitReady(hub)
-  const ws = `ws://127.0.0.1:${port}`
-  traffic = await Traffic.open(Array.from({ length: PAIRS }, () => ({ provider: ws, consumer: ws })), 'read-only')
-  traffic.send(PER_SIDE)
-  const total = PAIRS * 2 * PER_SIDE
-  await expect.poll(() => traffic?.acked, { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(total / 4)
+  traffic = await trafficUnderway(`ws://127.0.0.1:${port}`, 'read-only', PAIRS, PER_SIDE)
+  const total = traffic.total
 
   await storage.turn(true)
   const readOnlyAt = Date.now()

@@ -2,6 +2,7 @@
 // few in flight, while a test breaks something under them. At the end, the tally every fault
 // test asserts on: sent, acked, stored (read back over REST), delivered, lost, duplicates.
 import { ChatClient, type Message } from '@claw-chat-hub/client'
+import { until } from '../helpers/poll.js'
 
 export interface PairUrls {
   /** ws:// of the hub the provider connects to, and of the consumer's (two instances: two urls). */
@@ -34,6 +35,8 @@ export class Traffic {
   private sending: Promise<unknown> = Promise.resolve()
   sent = 0
   acked = 0
+  /** What must end up acked: every message send() was asked for. */
+  total = 0
 
   /** Opens `pairs` channels, provider and consumer each on its url. */
   static async open(urls: PairUrls[], tag: string): Promise<Traffic> {
@@ -62,6 +65,7 @@ export class Traffic {
   /** Every side sends `perSide` messages (numbered client_msg_ids, so that retries are recognised), `padding` bytes more each. */
   send(perSide: number, padding = 0): void {
     const pad = 'x'.repeat(padding)
+    this.total += this.sides.length * perSide
     this.sending = Promise.all(
       this.sides.map(async (side) => {
         let next = 0
@@ -113,6 +117,17 @@ export class Traffic {
   async close(): Promise<void> {
     await Promise.all(this.sides.map((side) => side.client.disconnect().catch(() => undefined)))
   }
+}
+
+/**
+ * `pairs` pairs on the hub at `ws`, each side sending `perSide` messages; resolves once a quarter
+ * is acked, so that the fault strikes mid-stream.
+ */
+export async function trafficUnderway(ws: string, tag: string, pairs: number, perSide: number, padding = 0): Promise<Traffic> {
+  const traffic = await Traffic.open(Array.from({ length: pairs }, () => ({ provider: ws, consumer: ws })), tag)
+  traffic.send(perSide, padding)
+  await until(() => traffic.acked >= traffic.total / 4, 30_000, () => `a quarter of ${traffic.total} acked (${traffic.acked})`)
+  return traffic
 }
 
 async function connect(hubUrl: string, agentId: string): Promise<ChatClient> {
