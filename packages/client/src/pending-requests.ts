@@ -4,9 +4,9 @@
 //   are idempotent at the hub, so one written to a socket that then dropped is written
 //   again, unchanged, on the next connection; a duplicate send comes back as the original ack.
 //   An `UNAVAILABLE` refusal means the same: not applied, and the caller never sees it. With a
-//   `retry_after_ms` (the hub's database is away, or its storage full) it is written again on
-//   the same socket after that long; without (a hub shutting down, about to close the socket),
-//   on the next connection.
+//   `retry_after_ms` (the hub's database is away, or its storage full) any request, 'fail' ones
+//   too, is written again on the same socket after that long; without (a hub shutting down,
+//   about to close the socket), a 'resend' one goes out on the next connection.
 // - 'fail' requests (chat_request, chat_accept, chat_reject, chat_end) change channel state
 //   and are not safe to repeat: if the socket drops after one was written, it rejects with
 //   CONNECTION_LOST, since the hub may or may not have applied it (the matching chat_* event
@@ -86,9 +86,14 @@ export class PendingRequests {
     const entry = this.pending.get(id)
     if (entry === undefined) return false
     if (frame.type === 'error') {
+      // Refused with a delay, nothing was applied: safe to write again whatever the policy.
+      if (frame.code === UNAVAILABLE && frame.retry_after_ms !== undefined) {
+        entry.written = false
+        this.writeLater(id, entry, frame.retry_after_ms)
+        return true
+      }
       if (frame.code === UNAVAILABLE && entry.retry === 'resend') {
         entry.written = false
-        if (frame.retry_after_ms !== undefined) this.writeLater(id, entry, frame.retry_after_ms)
         return true
       }
       this.finish(id, entry)

@@ -17,3 +17,14 @@ it('writes a request refused with UNAVAILABLE and retry_after_ms again, byte for
   pending.settle(ack)
   await expect(reply).resolves.toMatchObject({ type: 'ack', message_id: 'msg_1' })
 })
+
+it('writes a state change refused with UNAVAILABLE and retry_after_ms again too: nothing was applied', async () => {
+  const written: string[] = []
+  const pending = new PendingRequests((data) => (written.push(data), true))
+  const ended = pending.request({ type: 'chat_end', channel_id: 'ch_1' }, ['chat_end'], 'fail', 5000)
+  const sent = JSON.parse(written[0] ?? '{}') as { request_id: string }
+  pending.settle({ type: 'error', code: 'UNAVAILABLE', message: 'database away', retry_after_ms: 10, request_id: sent.request_id })
+  await expect.poll(() => written.length).toBe(2)
+  pending.settle({ type: 'chat_end', channel_id: 'ch_1', ended_by: 'me', ended_at: 't', request_id: sent.request_id })
+  await expect(ended).resolves.toMatchObject({ type: 'chat_end' })
+})
