@@ -11,6 +11,21 @@ const ConfigSchema = Type.Object({
     default: 'file:./data/hub.db',
     description: 'file:<path> for embedded SQLite, postgresql://… for PostgreSQL.',
   }),
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'PostgreSQL: how long opening a connection, or waiting for a free one, may take before the request is refused (UNAVAILABLE).',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'PostgreSQL: longest a statement may run (statement_timeout), and, a second more, wait for an answer from a server gone quiet.',
+  }),
+  DATABASE_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: 'PostgreSQL: an unused pooled connection is closed after this.',
+  }),
   REDIS_URL: Type.Optional(
     Type.String({
       pattern: '^rediss?://.+$',

@@ -32,6 +32,13 @@ export const Errors = {
 export interface HubError extends Error {
   code: string
   statusCode: number
+  /** With RATE_LIMITED and UNAVAILABLE: when to try again (error frames' retry_after_ms, REST's Retry-After). */
+  retryAfterMs?: number
+}
+
+/** A refusal to retry after `retryAfterMs`: nothing was applied. */
+export function retryable<E extends Error>(error: E, retryAfterMs: number): E & { retryAfterMs: number } {
+  return Object.assign(error, { retryAfterMs: Math.max(0, Math.round(retryAfterMs)) })
 }
 
 const HUB_CODES = new Set<unknown>(Object.values(Errors).map((E) => new E().code))

@@ -46,6 +46,10 @@ class Inbox:
         """Where the hub should resume each channel this client knows."""
         return self._tracker.resume_cursors(max_frame_bytes)
 
+    def resumed(self) -> None:
+        """The hub answered a resume: ended channels need no cursor from now on."""
+        self._tracker.resumed()
+
     def stream(self) -> MessageStream[Message]:
         """A new reader; it starts with whatever was held for the first reader."""
         stream: MessageStream[Message] = MessageStream()

@@ -32,6 +32,8 @@ class _ChannelState:
     cursor: int
     delivered: bool = False
     ended: bool = False
+    #: Ended, and a resume answered since: the hub has replayed all it held, nothing more can come.
+    drained: bool = False
 
 
 class SeqTracker:
@@ -82,11 +84,12 @@ class SeqTracker:
         return None if state is None else state.cursor
 
     def resume_cursors(self, max_frame_bytes: int) -> List[ResumeCursor]:
-        """Cursors for a ``resume`` frame within ``max_frame_bytes`` and the hub's item limit: open
-        channels first, then the most recently ended. A channel left out resumes from the hub's own
-        record, which is never behind what this client received."""
+        """Cursors for a ``resume`` frame within ``max_frame_bytes`` and the hub's item limit, for the
+        channels that can still deliver: open ones first, then the most recently ended that no resume
+        has drained yet. A channel left out resumes from the hub's own record, which is never behind
+        what this client received; a repeat is still recognised here."""
         open_channels = [protocol.cursor(cid, s.cursor) for cid, s in self._channels.items() if not s.ended]
-        ended = [protocol.cursor(cid, s.cursor) for cid, s in self._channels.items() if s.ended]
+        ended = [protocol.cursor(cid, s.cursor) for cid, s in self._channels.items() if s.ended and not s.drained]
         out: List[ResumeCursor] = []
         size = _FRAME_OVERHEAD_BYTES
         for item in open_channels + ended[::-1]:
@@ -95,6 +98,12 @@ class SeqTracker:
                 break
             out.append(item)
         return out
+
+    def resumed(self) -> None:
+        """A resume was answered: every channel ended by now has had its last messages replayed."""
+        for state in self._channels.values():
+            if state.ended:
+                state.drained = True
 
     def _forget_oldest_ended(self) -> None:
         for channel_id, state in self._channels.items():

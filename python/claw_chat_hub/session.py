@@ -168,6 +168,7 @@ class _Events:
         return self._session._inbox.resume_cursors(welcome["max_frame_bytes"])
 
     def opened(self, welcome: Welcome, reconnected: bool, replayed: int) -> None:
+        self._session._inbox.resumed()
         self._session._pending.connection_opened(welcome["max_frame_bytes"])
         event = {"welcome": payload(cast(Frame, welcome)), "reconnected": reconnected, "replayed": replayed}
         self._session._emitter.emit("connected", event)

@@ -84,6 +84,19 @@ def test_seq_tracker_resume_cursors_open_first_and_floors_from_acks_and_accepts(
     assert len(tracker.resume_cursors(200)) == 1, "cursors that would not fit the frame are left to the hub"
 
 
+def test_seq_tracker_leaves_out_channels_ended_before_an_answered_resume() -> None:
+    tracker = SeqTracker("me")
+    for channel in ("ch_open", "ch_ended"):
+        tracker.accept(msg(channel, 3))
+    tracker.mark_ended("ch_ended")
+    tracker.resumed()
+    tracker.mark_ended("ch_open")
+    assert [c["channel_id"] for c in tracker.resume_cursors(1 << 20)] == ["ch_open"], "ended since: still owed a replay"
+    assert tracker.accept(msg("ch_ended", 3)) is False, "its repeats are still recognised"
+    tracker.resumed()
+    assert tracker.resume_cursors(1 << 20) == []
+
+
 def test_inbox_holds_messages_until_a_reader_comes_then_fans_out() -> None:
     inbox = Inbox("me")
     for seq in range(1, BACKLOG_LIMIT + 3):

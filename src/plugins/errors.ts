@@ -35,12 +35,17 @@ const CODES_BY_STATUS: Record<number, string> = {
 
 export const errorsPlugin = fp(
   async (app) => {
-    app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error.validation || error.code === 'FST_ERR_VALIDATION') {
-        return reply.status(400).send({ error: { code: 'INVALID_REQUEST', message: error.message } })
+    app.setErrorHandler((failure: FastifyError, request, reply) => {
+      if (failure.validation || failure.code === 'FST_ERR_VALIDATION') {
+        return reply.status(400).send({ error: { code: 'INVALID_REQUEST', message: failure.message } })
       }
+      // The storage's condition (registered after this plugin, so looked up per failure) is a 503, logged once per episode.
+      const error = (app.hasDecorator('store') ? (app.store.health.refusal(failure) as FastifyError | undefined) : undefined) ?? failure
       const status = error.statusCode ?? 500
-      if (isHubError(error)) return reply.status(status).send({ error: { code: error.code, message: error.message } })
+      if (isHubError(error)) {
+        if (error.retryAfterMs !== undefined) void reply.header('retry-after', Math.max(1, Math.ceil(error.retryAfterMs / 1000)))
+        return reply.status(status).send({ error: { code: error.code, message: error.message } })
+      }
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed')
         return reply.status(500).send({ error: { code: 'INTERNAL_ERROR', message: 'Internal error' } })

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin'
 import { channelsByStatus } from '../observe/signals.js'
 import { openStore, type Store } from '../store/index.js'
+import { StorageHealth } from '../store/storage-health.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,12 @@ export const storePlugin = fp(
         app.metrics.batchSeconds.observe(seconds)
       },
       onError: (error) => app.log.error({ err: error }, 'database error outside a request'),
+      health: new StorageHealth(app.log, app.metrics.registry),
+      pool: {
+        connectTimeoutMs: app.config.DATABASE_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: app.config.DATABASE_STATEMENT_TIMEOUT_MS,
+        idleTimeoutMs: app.config.DATABASE_IDLE_TIMEOUT_MS,
+      },
     })
     store.writer.onCommitted((batch) => app.metrics.messagesStored.inc(batch.length))
     if (store.database.migrated.length > 0) app.log.info({ migrations: store.database.migrated }, 'database migrated')

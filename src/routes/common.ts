@@ -41,7 +41,8 @@ const ERROR_STATUSES: Record<number, { description: string; example: ErrorBody }
     example: errorOf(new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute')),
   },
   503: {
-    description: 'The hub is shutting down or cannot reach its database (UNAVAILABLE): retry shortly, on this or another instance.',
+    description:
+      'The hub is shutting down, cannot reach its database, or its storage is full or read-only (UNAVAILABLE): nothing was applied; retry after the Retry-After header (seconds), on this or another instance.',
     example: errorOf(new Errors.Unavailable('The hub is shutting down; connect again shortly')),
   },
 }

@@ -1,4 +1,5 @@
-// Liveness (the process answers) and readiness (the database answers too). With REDIS_URL,
+// Liveness (the process answers) and readiness (the database answers too, and can take writes;
+// within a second, whatever the database does: a hung query answers 503). With REDIS_URL,
 // readiness also tells whether Redis is up; without it the instance still serves, reaching the
 // other instances' agents through the database, so it stays ready.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -9,7 +10,9 @@ const tags = ['operations']
 const Readiness = Type.Object(
   {
     status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
-    database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    database: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('full'), Type.Literal('read_only')], {
+      description: 'down: unreachable or not answering within a second; full, read_only: it answers but cannot store messages.',
+    }),
     redis: Type.Optional(
       Type.Union([Type.Literal('up'), Type.Literal('down')], {
         description: 'With REDIS_URL only. down: other instances are reached by polling the database until Redis is back.',
@@ -23,6 +26,7 @@ const Readiness = Type.Object(
     examples: [
       { status: 'ready', database: 'up', connections: 12 },
       { status: 'unavailable', database: 'down', redis: 'up', connections: 3 },
+      { status: 'unavailable', database: 'full', connections: 3 },
     ],
   },
 )
@@ -52,15 +56,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         response: {
           200: ok('Ready: the database answers.', Readiness),
-          503: ok('Not ready: the database does not answer (take this instance out of rotation).', Readiness),
+          503: ok('Not ready: the database does not answer, or cannot take writes (take this instance out of rotation).', Readiness),
         },
       },
     },
     async (_request, reply) => {
-      const up = await app.store.ping()
-      return reply.status(up ? 200 : 503).send({
-        status: up ? 'ready' : 'unavailable',
-        database: up ? 'up' : 'down',
+      const ping = await app.store.ping()
+      return reply.status(ping.up ? 200 : 503).send({
+        status: ping.up ? 'ready' : 'unavailable',
+        database: ping.up ? 'up' : ping.fault === 'unreachable' ? 'down' : ping.fault,
         ...app.broker.readiness(),
         connections: app.transport.router.size,
       })

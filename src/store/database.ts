@@ -46,14 +46,29 @@ const sqliteOpenings = new KeyedLock()
 const MIGRATION_LOCK_KEY = 7_261_646_917
 /** How long closing waits for the pool's connections to end. */
 const POOL_END_WAIT_MS = 2000
+/** TCP keepalive on PostgreSQL connections: a peer gone without a word is noticed in about a minute. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000
+
+/** Bounds on PostgreSQL connections (DATABASE_*_TIMEOUT_MS), so that a database gone quiet fails requests instead of holding them. */
+export interface PoolSettings {
+  connectTimeoutMs: number
+  statementTimeoutMs: number
+  idleTimeoutMs: number
+}
+
+const DEFAULT_POOL: PoolSettings = { connectTimeoutMs: 5000, statementTimeoutMs: 10_000, idleTimeoutMs: 30_000 }
 
 /**
  * Opens and migrates the database. `onError` hears of failures outside any query, such as the
  * server ending an idle connection (a Postgres restart); the pool then opens a new one.
  */
-export async function openDatabase(url: string, onError: (error: unknown) => void = () => undefined): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  onError: (error: unknown) => void = () => undefined,
+  pool: PoolSettings = DEFAULT_POOL,
+): Promise<Database> {
   const provider = providerOf(url)
-  return provider === 'sqlite' ? openSqlite(url) : openPostgres(url, onError)
+  return provider === 'sqlite' ? openSqlite(url) : openPostgres(url, onError, pool)
 }
 
 async function openSqlite(url: string): Promise<Database> {
@@ -88,8 +103,8 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
   }
 }
 
-async function openPostgres(url: string, onError: (error: unknown) => void): Promise<Database> {
-  const client = new pg.Client({ connectionString: url })
+async function openPostgres(url: string, onError: (error: unknown) => void, settings: PoolSettings): Promise<Database> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: settings.connectTimeoutMs })
   client.on('error', onError)
   await client.connect()
   let migrated: string[]
@@ -98,9 +113,22 @@ async function openPostgres(url: string, onError: (error: unknown) => void): Pro
   } finally {
     await client.end()
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
-  // Without a listener, an idle connection ended by the server would crash the process.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    // The server's bound, and the client's for a server that no longer answers at all.
+    statement_timeout: settings.statementTimeoutMs,
+    query_timeout: settings.statementTimeoutMs + 1000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+  })
+  // Without a listener, a connection ended by the server (a restart, pg_terminate_backend, a
+  // failover) would crash the process: the pool listens on idle ones, this on every one, checked
+  // out included. The query it was running fails on its own; the pool replaces the connection.
   pool.on('error', onError)
+  pool.on('connect', (connection) => connection.on('error', onError))
   const prisma: Db = new PostgresPrismaClient({ adapter: new PrismaPg(pool) })
   return {
     prisma,

@@ -76,15 +76,19 @@ export class InboxStore {
     return [...found.values()].sort((a, b) => compare(a.id, b.id))
   }
 
-  /** Which of these channels the agent belongs to, and in which role (others are left out). */
+  /** Which of these channels the agent belongs to, and in which role (others are left out); in chunks, so any number. */
   async memberships(agentId: string, channelIds: string[]): Promise<{ channelId: string; role: Role }[]> {
-    if (channelIds.length === 0) return []
-    const rows = await this.db.channel.findMany({
-      where: { id: { in: channelIds }, OR: [{ providerId: agentId }, { consumerId: agentId }] },
-      select: { id: true, providerId: true, consumerId: true },
-      orderBy: { id: 'asc' },
-    })
-    return rows.map((row) => ({ channelId: row.id, role: roleOf(row, agentId) as Role }))
+    const found: { channelId: string; role: Role }[] = []
+    const unique = [...new Set(channelIds)].sort(compare)
+    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
+      const rows = await this.db.channel.findMany({
+        where: { id: { in: unique.slice(i, i + INBOX_CHUNK) }, OR: [{ providerId: agentId }, { consumerId: agentId }] },
+        select: { id: true, providerId: true, consumerId: true },
+        orderBy: { id: 'asc' },
+      })
+      for (const row of rows) found.push({ channelId: row.id, role: roleOf(row, agentId) as Role })
+    }
+    return found
   }
 }
 

@@ -40,16 +40,18 @@ export class PostgresMessageLog implements MessageLog {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    // A connection whose ROLLBACK fails is broken (or its server gone): the pool drops it.
+    let broken: Error | undefined
     try {
       await client.query('BEGIN')
       const result = await work(client)
       await client.query('COMMIT')
       return result
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
+      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback))
       throw error
     } finally {
-      client.release()
+      client.release(broken)
     }
   }
 }

@@ -2,6 +2,7 @@
 // share the next transaction (and its fsync); an idle hub writes at the end of the turn.
 // A message counts as stored, and is acked, only after its transaction commits.
 import type { MessageLog } from './message-log.js'
+import { faultOf } from './faults.js'
 import type { MessageDraft, Outcome, StoredMessage } from './message-log.js'
 
 export type { MessageDraft, StoredMessage } from './message-log.js'
@@ -87,7 +88,8 @@ export class MessageWriter {
     try {
       return await this.log.write(drafts)
     } catch (error) {
-      if (drafts.length === 1) return [{ error: error as Error }]
+      // The storage's condition refuses every message alike: trying them one by one would only wait longer.
+      if (drafts.length === 1 || faultOf(error)) return drafts.map(() => ({ error: error as Error }))
       // One bad message (say, a client_msg_id racing another instance) must not sink the rest.
       const outcomes: Outcome[] = []
       for (const draft of drafts) outcomes.push(...(await this.commit([draft])))

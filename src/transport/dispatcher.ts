@@ -9,6 +9,7 @@ import { CloseCode } from '../protocol/close-codes.js'
 import type { ClientFrame, HubFrame } from '../protocol/frames.js'
 import { parseFrame, type Parsed } from '../protocol/parse.js'
 import type { HubMetrics } from '../metrics.js'
+import type { StorageHealth } from '../store/storage-health.js'
 import type { TaskSet } from '../lib/task-set.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
@@ -28,6 +29,8 @@ export interface DispatcherOptions {
   tasks: TaskSet
   /** The hub is shutting down: refuse new work so that everything accepted can be acked. */
   closing: () => boolean
+  /** Turns the storage's failures (unreachable, full, read-only) into UNAVAILABLE. */
+  storage: Pick<StorageHealth, 'refusal'>
 }
 
 export class FrameDispatcher {
@@ -80,12 +83,14 @@ export class FrameDispatcher {
     }
   }
 
-  private refuse(error: unknown, requestId: Parsed['requestId']): void {
+  private refuse(failure: unknown, requestId: Parsed['requestId']): void {
+    // The storage's condition is logged by the health, once per episode, not once per frame.
+    const error = this.options.storage.refusal(failure) ?? failure
     const known = isHubError(error)
     if (!known) this.options.log.error({ err: error, agent_id: this.connection.agentId }, 'frame handling failed')
     const code = known ? error.code : 'INTERNAL_ERROR'
     this.options.metrics.frameErrors.inc({ code })
-    this.connection.sendFrame(errorFrame(code, known ? error.message : 'Internal error', requestId))
+    this.connection.sendFrame(errorFrame(code, known ? error.message : 'Internal error', requestId, known ? error.retryAfterMs : undefined))
     // The hub's own failures (and its shutting down) are not held against the client.
     if (known && error.statusCode !== 503 && !this.errorTokens.take()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')

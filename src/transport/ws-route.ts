@@ -63,7 +63,7 @@ const refusals = {
     new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
   ),
   503: refusal(
-    'The hub is shutting down (connect to another instance, or again shortly), or cannot fetch the keys at HUB_JWKS_URL.',
+    'The hub is shutting down (connect to another instance, or again shortly), cannot reach its database, or cannot fetch the keys at HUB_JWKS_URL.',
     new Errors.Unavailable('The hub is shutting down; connect again shortly'),
   ),
 }
@@ -118,6 +118,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         metrics,
         tasks: hub.tasks,
         closing: () => hub.closing,
+        storage: store.health,
       })
       socket.on('message', (data) => dispatcher.receive(data))
       socket.on('close', () => {

@@ -50,6 +50,7 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
     this.connection = new Connection(socket, backoff, {
       resume: (welcome) => this.inbox.resumeCursors(welcome.max_frame_bytes),
       open: (welcome, reconnected, replayed) => {
+        this.inbox.resumed()
         this.pending.flush()
         this.guard(() => this.emit('connected', { welcome: payload(welcome), reconnected, replayed }))
       },

@@ -47,6 +47,11 @@ export class Inbox {
     return this.tracker.resumeCursors(maxFrameBytes)
   }
 
+  /** The hub answered a resume: ended channels need no cursor from now on. */
+  resumed(): void {
+    this.tracker.resumed()
+  }
+
   subscribe(handler: MessageHandler): () => void {
     this.handlers.add(handler)
     this.releaseBacklog()

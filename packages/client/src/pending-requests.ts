@@ -3,8 +3,10 @@
 // - 'resend' requests (chat_message with its client_msg_id, chat_history, register_service)
 //   are idempotent at the hub, so one written to a socket that then dropped is written
 //   again, unchanged, on the next connection; a duplicate send comes back as the original ack.
-//   An `UNAVAILABLE` refusal (a hub shutting down, about to close the socket) means the same:
-//   not applied, try again on the next connection; the caller never sees it.
+//   An `UNAVAILABLE` refusal means the same: not applied, and the caller never sees it. With a
+//   `retry_after_ms` (the hub's database is away, or its storage full) any request, 'fail' ones
+//   too, is written again on the same socket after that long; without (a hub shutting down,
+//   about to close the socket), a 'resend' one goes out on the next connection.
 // - 'fail' requests (chat_request, chat_accept, chat_reject, chat_end) change channel state
 //   and are not safe to repeat: if the socket drops after one was written, it rejects with
 //   CONNECTION_LOST, since the hub may or may not have applied it (the matching chat_* event
@@ -28,6 +30,7 @@ interface Pending {
   retry: RetryPolicy
   written: boolean
   timer: NodeJS.Timeout | undefined
+  retryTimer: NodeJS.Timeout | undefined
   resolve(frame: HubFrame): void
   reject(error: Error): void
 }
@@ -61,6 +64,7 @@ export class PendingRequests {
         retry,
         written: false,
         timer: undefined,
+        retryTimer: undefined,
         resolve: resolve as (frame: HubFrame) => void,
         reject,
       }
@@ -82,6 +86,12 @@ export class PendingRequests {
     const entry = this.pending.get(id)
     if (entry === undefined) return false
     if (frame.type === 'error') {
+      // Refused with a delay, nothing was applied: safe to write again whatever the policy.
+      if (frame.code === UNAVAILABLE && frame.retry_after_ms !== undefined) {
+        entry.written = false
+        this.writeLater(id, entry, frame.retry_after_ms)
+        return true
+      }
       if (frame.code === UNAVAILABLE && entry.retry === 'resend') {
         entry.written = false
         return true
@@ -128,8 +138,17 @@ export class PendingRequests {
     }
   }
 
+  /** Writes the refused request again after `ms`, unless a reconnect's flush has meanwhile. */
+  private writeLater(id: string, entry: Pending, ms: number): void {
+    clearTimeout(entry.retryTimer)
+    entry.retryTimer = setTimeout(() => {
+      if (!entry.written && this.pending.get(id) === entry) entry.written = this.write(entry.data)
+    }, ms)
+  }
+
   private finish(id: string, entry: Pending): void {
     clearTimeout(entry.timer)
+    clearTimeout(entry.retryTimer)
     this.pending.delete(id)
   }
 }

@@ -537,6 +537,10 @@ export interface ErrorFrame {
    * What went wrong, for people.
    */
   message: string
+  /**
+   * With RATE_LIMITED and UNAVAILABLE: nothing was applied; send the same frame again after this many milliseconds.
+   */
+  retry_after_ms?: number
 }
 /**
  * An agent the hub knows, with its presence on every hub instance.

@@ -22,6 +22,8 @@ interface ChannelState {
   cursor: number
   delivered: boolean
   ended: boolean
+  /** Ended, and a resume answered since: the hub has replayed all it held, nothing more can come. */
+  drained: boolean
 }
 
 export class SeqTracker {
@@ -33,7 +35,7 @@ export class SeqTracker {
 
   /** A channel became known without a message (chat_accept's last_seq); no-op if tracked. */
   see(channelId: string, floor: number): void {
-    if (!this.channels.has(channelId)) this.channels.set(channelId, { cursor: Math.max(0, floor), delivered: false, ended: false })
+    if (!this.channels.has(channelId)) this.channels.set(channelId, { cursor: Math.max(0, floor), delivered: false, ended: false, drained: false })
   }
 
   /** One of this agent's messages was acked: only a first sight of the channel counts. */
@@ -46,7 +48,7 @@ export class SeqTracker {
     if (message.sender_id === this.selfId) return false
     const state = this.channels.get(message.channel_id)
     if (state === undefined) {
-      this.channels.set(message.channel_id, { cursor: message.seq, delivered: true, ended: false })
+      this.channels.set(message.channel_id, { cursor: message.seq, delivered: true, ended: false, drained: false })
       return true
     }
     if (state.delivered && message.seq <= state.cursor) return false
@@ -70,24 +72,31 @@ export class SeqTracker {
   }
 
   /**
-   * Cursors for a `resume` frame that fits in `maxFrameBytes` and the hub's item limit: open
-   * channels first, then the most recently ended. A channel left out resumes from the hub's
-   * own record, which is never behind what this client received.
+   * Cursors for a `resume` frame that fits in `maxFrameBytes` and the hub's item limit, for the
+   * channels that can still deliver: open ones, and ended ones no resume has drained yet (a
+   * replay may still carry their last messages). A channel left out resumes from the hub's own
+   * record, which is never behind what this client received; a repeat is still recognised here.
    */
   resumeCursors(maxFrameBytes: number): ResumeCursor[] {
     const open: ResumeCursor[] = []
     const ended: ResumeCursor[] = []
     for (const [channelId, state] of this.channels) {
-      ;(state.ended ? ended : open).push({ channel_id: channelId, last_seq: state.cursor })
+      if (!state.drained) (state.ended ? ended : open).push({ channel_id: channelId, last_seq: state.cursor })
     }
     const out: ResumeCursor[] = []
     let bytes = FRAME_OVERHEAD_BYTES
+    // Open channels first, then the most recently ended.
     for (const cursor of [...open, ...ended.reverse()]) {
       bytes += Buffer.byteLength(JSON.stringify(cursor)) + 1
       if (out.length === RESUME_MAX_CHANNELS || bytes > maxFrameBytes) break
       out.push(cursor)
     }
     return out
+  }
+
+  /** A resume was answered: every channel ended by now has had its last messages replayed. */
+  resumed(): void {
+    for (const state of this.channels.values()) if (state.ended) state.drained = true
   }
 
   private forgetOldestEnded(): void {

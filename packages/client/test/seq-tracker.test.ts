@@ -91,3 +91,18 @@ describe('SeqTracker resume cursors', () => {
     expect(tracker.resumeCursors(16 << 20)[0]).toEqual({ channel_id: `ch_${RESUME_MAX_CHANNELS + 4}`, last_seq: 1 })
   })
 })
+
+describe('SeqTracker after a resume', () => {
+  it('leaves out the channels that ended before a resume was answered, and still drops their repeats', () => {
+    const tracker = new SeqTracker('me')
+    for (const channel of ['ch_open', 'ch_ended']) tracker.accept(message(3, 'peer', channel))
+    tracker.markEnded('ch_ended')
+    expect(tracker.resumeCursors(1 << 20).map((cursor) => cursor.channel_id)).toEqual(['ch_open', 'ch_ended'])
+    tracker.resumed()
+    tracker.markEnded('ch_open')
+    expect(tracker.resumeCursors(1 << 20).map((cursor) => cursor.channel_id)).toEqual(['ch_open'])
+    expect(tracker.accept(message(3, 'peer', 'ch_ended'))).toBe(false)
+    tracker.resumed()
+    expect(tracker.resumeCursors(1 << 20)).toEqual([])
+  })
+})
