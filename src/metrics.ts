@@ -14,6 +14,8 @@ export interface HubMetrics {
   batchSeconds: Histogram
   slowConsumers: Counter
   heartbeatTimeouts: Counter
+  /** Times the hub stopped reading a connection: `in_flight` (backpressure) or `pace`. */
+  readsPaused: Counter<'reason'>
   /** Refusals for breaking a limit, labelled with the setting that was exceeded (LIMIT_NAMES). */
   limitBreaches: Counter<'limit'>
 }
@@ -74,6 +76,12 @@ export function createMetrics(): HubMetrics {
       help: 'Connections dropped for not answering pings (4408).',
       registers,
     }),
+    readsPaused: new Counter({
+      name: 'hub_reads_paused_total',
+      help: 'Times the hub stopped reading a connection: in_flight (MAX_FRAMES_IN_FLIGHT or MAX_BYTES_IN_FLIGHT reached) or pace (over MAX_FRAMES_PER_SECOND).',
+      labelNames: ['reason'],
+      registers,
+    }),
     limitBreaches: limitBreaches(registers),
     batchSeconds: new Histogram({
       name: 'hub_store_batch_seconds',
@@ -87,7 +95,7 @@ export function createMetrics(): HubMetrics {
 function limitBreaches(registers: Registry[]): Counter<'limit'> {
   const counter = new Counter({
     name: 'hub_limit_breaches_total',
-    help: 'Requests, upgrades and frames refused for exceeding a limit, by the setting exceeded.',
+    help: 'Requests, upgrades and frames refused for exceeding a limit (frames over max_frames_per_second: read later), by the setting exceeded.',
     labelNames: ['limit'],
     registers,
   })

@@ -79,8 +79,14 @@ export function ackFrame(message: MessageInfo, duplicate: boolean): AckFrame {
   }
 }
 
-export function errorFrame(code: string, message: string, requestId: RequestIdValue | undefined): ErrorFrame {
-  return { type: 'error', code, message, ...(requestId !== undefined ? { request_id: requestId } : {}) }
+export function errorFrame(code: string, message: string, requestId: RequestIdValue | undefined, retryAfterMs?: number): ErrorFrame {
+  return {
+    type: 'error',
+    code,
+    message,
+    ...(retryAfterMs !== undefined ? { retry_after_ms: Math.ceil(retryAfterMs) } : {}),
+    ...(requestId !== undefined ? { request_id: requestId } : {}),
+  }
 }
 
 /** The copy of a frame that answers a request. */

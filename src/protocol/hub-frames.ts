@@ -67,6 +67,12 @@ export const ErrorFrame = frame(
   {
     code: Type.String({ description: 'Stable UPPER_SNAKE code to branch on (see Error codes).' }),
     message: Type.String({ description: 'What went wrong, for people.' }),
+    retry_after_ms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'With RATE_LIMITED or UNAVAILABLE: the frame was not handled; send it again, unchanged, after this many ms.',
+      }),
+    ),
   },
   'A frame was refused. The connection stays open unless the client keeps abusing it.',
 )

@@ -1,7 +1,8 @@
-// One agent's WebSocket connection: writes frames, keeps the socket's liveness (a connection that
-// stops answering pings is dropped) and its limit (one whose unsent frames pass the high-water
-// mark is closed: its agent resumes from the store when it returns). What goes out on it, in
-// which order, is its deliveries' (src/delivery).
+// One agent's WebSocket connection: writes frames, pauses and resumes its reading (backpressure,
+// see read-window.ts), keeps the socket's liveness (a connection that stops answering pings is
+// dropped; one the hub stopped reading is not judged by them) and its limit (one whose unsent
+// frames pass the high-water mark is closed: its agent resumes from the store when it returns).
+// What goes out on it, in which order, is its deliveries' (src/delivery).
 import { randomUUID } from 'node:crypto'
 import { WebSocket } from 'ws'
 import type { Deliveries } from '../delivery/deliveries.js'
@@ -24,6 +25,8 @@ export class Connection implements Outlet {
   /** Settles when the socket has closed. */
   readonly gone: Promise<void>
   private alive = true
+  /** Reading is paused (backpressure): pongs wait unread in TCP, so silence is not death. */
+  private readingPaused = false
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
 
@@ -50,7 +53,7 @@ export class Connection implements Outlet {
 
   /** Pings the peer; returns false (and drops the connection) if it never answered the last ping. */
   heartbeat(): boolean {
-    const answered = this.alive
+    const answered = this.alive || this.readingPaused
     this.alive = false
     // Closing already (dropped by an earlier beat, or closed for another reason): one that is
     // still silent a beat later is cut, without counting as a missed ping again.
@@ -65,6 +68,18 @@ export class Connection implements Outlet {
     }
     this.socket.ping()
     return true
+  }
+
+  /** Stops reading the socket: TCP pushes back on the sender until resumeReading(). */
+  pauseReading(): void {
+    this.readingPaused = true
+    this.socket.pause()
+  }
+
+  resumeReading(): void {
+    this.readingPaused = false
+    this.alive = true
+    this.socket.resume()
   }
 
   get isOpen(): boolean {

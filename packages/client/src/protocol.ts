@@ -533,6 +533,10 @@ export interface ErrorFrame {
    * What went wrong, for people.
    */
   message: string
+  /**
+   * With RATE_LIMITED or UNAVAILABLE: the frame was not handled; send it again, unchanged, after this many ms.
+   */
+  retry_after_ms?: number
 }
 /**
  * An agent the hub knows, with its presence on every hub instance.
