@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks'
 import { SignJWT } from 'jose'
 import WebSocket from 'ws'
+import { clientAddress, requestFrom } from './addresses.js'
 
 const CONCURRENCY = 64
 
@@ -25,14 +26,10 @@ interface Attempt {
 /** Issues an API key to each agent (as the keyless operator on this machine). */
 export async function issueKeys(httpUrl: string, agentIds: string[]): Promise<Attempt[]> {
   const attempts: Attempt[] = []
-  for (const agentId of agentIds) {
-    const response = await fetch(`${httpUrl}/agents`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ agent_id: agentId }),
-    })
-    if (response.status !== 201) throw new Error(`issuing a key to ${agentId}: ${response.status} ${await response.text()}`)
-    const { api_key: key } = (await response.json()) as { api_key: string }
+  for (const [i, agentId] of agentIds.entries()) {
+    const response = await requestFrom(i, `${httpUrl}/agents`, 'POST', { agent_id: agentId })
+    if (response.status !== 201) throw new Error(`issuing a key to ${agentId}: ${response.status} ${JSON.stringify(response.json)}`)
+    const { api_key: key } = response.json as { api_key: string }
     attempts.push({ query: '', headers: { authorization: `Bearer ${key}` } })
   }
   return attempts
@@ -58,9 +55,10 @@ export async function measureConnects(wsUrl: string, mode: ConnectMode, attempts
   let next = 0
   const worker = async () => {
     while (next < attempts.length) {
-      const { query, headers } = attempts[next++] as Attempt
+      const i = next++
+      const { query, headers } = attempts[i] as Attempt
       await new Promise<void>((resolve, reject) => {
-        const socket = new WebSocket(`${wsUrl}/ws${query}`, { headers })
+        const socket = new WebSocket(`${wsUrl}/ws${query}`, { headers, localAddress: clientAddress(i) })
         socket.once('message', (data: Buffer) => {
           const frame = JSON.parse(data.toString()) as { type: string }
           if (frame.type !== 'welcome') reject(new Error(`${mode} connect: ${data.toString()}`))
