@@ -7,7 +7,7 @@
 // instances on one Postgres database and Redis, and every message crosses between them.
 //   npm run bench -- [--quick] [--db sqlite|postgres|both] [--instances 1|2] [--generators 3]
 //                    [--pairs 50] [--size 256] [--seconds 10] [--rate 2000] [--window 32]
-//                    [--history 1000000] [--idle 10000] [--connects 2000]
+//                    [--history 1000000] [--idle 10000] [--connects 2000] [--cpu-prof DIR]
 import { tempDatabaseOf } from '../test/helpers/database.js'
 import { redisCluster, type Cluster } from './cluster.js'
 import { issueKeys, keyless, measureConnects, mintTokens, type ConnectResult } from './connects.js'
@@ -17,7 +17,7 @@ import { measureIdle, type IdleResult } from './idle.js'
 import type { Workload } from './load.js'
 import { report, type Figures, type HubRun } from './report.js'
 import { cpuSeconds, memory, startServer, type Server } from './servers.js'
-import { connectCount, databases, generators, historyRows, idleConnections, instances, JWT_SECRET, pairs, quick, rate, seconds, size, window } from './settings.js'
+import { connectCount, databases, generators, hubNodeArgs, historyRows, idleConnections, instances, JWT_SECRET, pairs, quick, rate, seconds, size, window } from './settings.js'
 
 /** Runs both loads; pair i's provider connects to the first server, its consumer to the last. */
 async function drive(servers: Server[], channelIds: string[], tag: string, cluster?: Cluster): Promise<Figures> {
@@ -49,7 +49,7 @@ async function drive(servers: Server[], channelIds: string[], tag: string, clust
 
 /** Hub processes on one database, on their defaults, joined into a cluster when there are several. */
 async function startHubs(ports: number[], env: Record<string, string>, cluster?: Cluster): Promise<Server[]> {
-  const servers = await Promise.all(ports.map((port) => startServer('hub', port, env)))
+  const servers = await Promise.all(ports.map((port) => startServer('hub', port, env, hubNodeArgs)))
   if (cluster) await Promise.all(servers.map((server) => cluster.joined(server.port)))
   return servers
 }

@@ -7,6 +7,7 @@ export const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'both' },
     generators: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     instances: { type: 'string', default: '1' },
     pairs: { type: 'string' },
     size: { type: 'string' },
@@ -31,6 +32,8 @@ export const connectCount = setting(args.connects, 2_000, 500)
 /** The connect-rate hub accepts JWTs signed with this, as a backend would sign them. */
 export const JWT_SECRET = 'bench-backend-secret-0123456789-abcdef'
 export const instances = Number(args.instances)
+/** With --cpu-prof DIR, every hub process writes a V8 CPU profile there when it exits. */
+export const hubNodeArgs: string[] = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []
 /** Load-generator processes (bench/generator.ts). */
 export const generators = setting(args.generators, 3, 2)
 /** The databases the hub is measured on, each beside the same relay run. */

@@ -4,6 +4,7 @@
 // frames pass the high-water mark is closed: its agent resumes from the store when it returns).
 // What goes out on it, in which order, is its deliveries' (src/delivery).
 import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 import type { Deliveries } from '../delivery/deliveries.js'
 import type { Delivery } from '../delivery/delivery.js'
@@ -27,6 +28,7 @@ export class Connection implements Outlet {
   private alive = true
   /** Reading is paused (backpressure): pongs wait unread in TCP, so silence is not death. */
   private readingPaused = false
+  private corked = false
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
 
@@ -93,8 +95,26 @@ export class Connection implements Outlet {
 
   send(data: string, onSent?: Sent): void {
     if (!this.isOpen) return onSent?.(new Error('connection closed'))
+    this.cork()
     this.socket.send(data, onSent)
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) this.dropSlow()
+  }
+
+  /**
+   * Frames sent in one turn of the event loop (a batch's acks and deliveries) leave in one write
+   * to the kernel instead of a syscall each: the TCP socket is corked until the turn ends.
+   */
+  private cork(): void {
+    if (this.corked) return
+    // ws exposes no public handle on its TCP socket.
+    const tcp = (this.socket as unknown as { _socket?: Duplex })._socket
+    if (!tcp) return
+    this.corked = true
+    tcp.cork()
+    process.nextTick(() => {
+      this.corked = false
+      tcp.uncork()
+    })
   }
 
   sendFrame(frame: HubFrame): void {
