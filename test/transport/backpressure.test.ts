@@ -2,26 +2,13 @@
 // reading its socket past MAX_FRAMES_IN_FLIGHT, or over its pace), never refused or closed; every
 // message is stored and acked once, in order. And the issue's workload on the defaults: 50
 // agents each keeping 32 messages in flight get no RATE_LIMITED and stay connected.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { useHubAgents } from '../helpers/hub-agents.js'
 import { until } from '../helpers/poll.js'
-import { WsAgent, type Frame } from '../helpers/ws-agent.js'
+import type { Frame, WsAgent } from '../helpers/ws-agent.js'
 
-let hub: TestHub | undefined
-const agents: WsAgent[] = []
-
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.close()))
-  await hub?.close()
-  hub = undefined
-})
-
-async function connect(agentId: string): Promise<WsAgent> {
-  const agent = await WsAgent.connect((hub as TestHub).wsUrl, agentId)
-  agents.push(agent)
-  return agent
-}
+const { start, connect } = useHubAgents()
 
 async function pair(app: App, i: number): Promise<{ channelId: string; consumer: WsAgent }> {
   const { channel } = await app.chat.lifecycle.open(`provider-${i}`, `consumer-${i}`, null)
@@ -39,8 +26,7 @@ const acksOf = (agent: WsAgent): Frame[] => agent.frames.filter((frame) => frame
 
 describe('backpressure', () => {
   it('stops reading a sender past MAX_FRAMES_IN_FLIGHT and resumes: every message stored and acked once, in order', async () => {
-    hub = await startHub({ env: { MAX_FRAMES_IN_FLIGHT: '8' } })
-    const { app } = hub
+    const { app } = await start({ MAX_FRAMES_IN_FLIGHT: '8' })
     const { channelId, consumer } = await pair(app, 0)
     const count = 2000
     for (let i = 1; i <= count; i++) consumer.send({ type: 'chat_message', channel_id: channelId, content: `m${i}`, request_id: i })
@@ -57,8 +43,7 @@ describe('backpressure', () => {
   })
 
   it('paces a connection over MAX_FRAMES_PER_SECOND by reading it later, without refusing a frame', async () => {
-    hub = await startHub({ env: { MAX_FRAMES_PER_SECOND: '50' } })
-    const { app } = hub
+    const { app } = await start({ MAX_FRAMES_PER_SECOND: '50' })
     const { channelId, consumer } = await pair(app, 0)
     const count = 150
     for (let i = 1; i <= count; i++) consumer.send({ type: 'chat_message', channel_id: channelId, content: `m${i}`, request_id: i })
@@ -73,8 +58,7 @@ describe('backpressure', () => {
 
 describe('the defaults', () => {
   it('serve 50 agents each keeping 32 messages in flight: no RATE_LIMITED, no disconnect, every message acked once', async () => {
-    hub = await startHub()
-    const { app } = hub
+    const { app } = await start()
     const pairs = await Promise.all(Array.from({ length: 50 }, (_, i) => pair(app, i)))
     const perSender = 400
     const window = 32

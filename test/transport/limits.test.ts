@@ -4,32 +4,14 @@
 // counted in hub_limit_breaches_total, leaves stored data unchanged, and the hub goes on serving
 // well-behaved clients.
 import WebSocket from 'ws'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
-import { startHub, type TestHub } from '../helpers/hub.js'
+import { useHubAgents } from '../helpers/hub-agents.js'
 import { breaches } from '../helpers/metrics.js'
 import { until } from '../helpers/poll.js'
-import { refusedUpgrade, WsAgent, type Frame, type FrameType } from '../helpers/ws-agent.js'
+import { refusedUpgrade, type Frame, type FrameType, type WsAgent } from '../helpers/ws-agent.js'
 
-let hub: TestHub | undefined
-const agents: WsAgent[] = []
-
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.close()))
-  await hub?.close()
-  hub = undefined
-})
-
-async function start(env: Record<string, string>): Promise<TestHub> {
-  hub = await startHub({ env })
-  return hub
-}
-
-async function connect(agentId: string): Promise<WsAgent> {
-  const agent = await WsAgent.connect((hub as TestHub).wsUrl, agentId)
-  agents.push(agent)
-  return agent
-}
+const { start, connect } = useHubAgents()
 
 /** What the channel holds once everything accepted has been committed. */
 async function storedContents(app: App, channelId: string): Promise<string[]> {
