@@ -9,6 +9,8 @@ import { connect } from 'node:net'
 export interface Attempt {
   query: string
   headers: Record<string, string>
+  /** The local address to connect from (loopback), so that per-address limits see a fleet. */
+  address?: string
 }
 
 /** Parent → worker: the attempts to make (then `go`); worker → parent: ready, then done. */
@@ -42,9 +44,9 @@ function firstFrame(bytes: Buffer): string | undefined {
 }
 
 /** Opens one connection and resolves once its welcome frame is in. */
-function connectOnce(port: number, upgrade: Buffer): Promise<void> {
+function connectOnce(port: number, upgrade: Buffer, localAddress: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(upgrade))
+    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(upgrade))
     let received: Buffer = Buffer.alloc(0)
     const fail = (message: string) => {
       socket.destroy()
@@ -71,7 +73,10 @@ async function run(port: number, attempts: Attempt[], concurrency: number): Prom
   const upgrades = attempts.map((attempt) => request(port, attempt))
   let next = 0
   const worker = async () => {
-    while (next < upgrades.length) await connectOnce(port, upgrades[next++] as Buffer)
+    while (next < upgrades.length) {
+      const i = next++
+      await connectOnce(port, upgrades[i] as Buffer, attempts[i]?.address)
+    }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
 }

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
 import type { Attempt, FromWorker, ToWorker } from './connect-worker.js'
+import { clientAddress, requestFrom } from './addresses.js'
 
 const CONCURRENCY = 64
 /** Load-generator processes, so that the generator is not the bound (its CPU is printed). */
@@ -26,14 +27,10 @@ export interface ConnectResult {
 /** Issues an API key to each agent (as the keyless operator on this machine). */
 export async function issueKeys(httpUrl: string, agentIds: string[]): Promise<Attempt[]> {
   const attempts: Attempt[] = []
-  for (const agentId of agentIds) {
-    const response = await fetch(`${httpUrl}/agents`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ agent_id: agentId }),
-    })
-    if (response.status !== 201) throw new Error(`issuing a key to ${agentId}: ${response.status} ${await response.text()}`)
-    const { api_key: key } = (await response.json()) as { api_key: string }
+  for (const [i, agentId] of agentIds.entries()) {
+    const response = await requestFrom(i, `${httpUrl}/agents`, 'POST', { agent_id: agentId })
+    if (response.status !== 201) throw new Error(`issuing a key to ${agentId}: ${response.status} ${JSON.stringify(response.json)}`)
+    const { api_key: key } = response.json as { api_key: string }
     attempts.push({ query: '', headers: { authorization: `Bearer ${key}` } })
   }
   return attempts
@@ -61,7 +58,9 @@ export async function measureConnects(wsUrl: string, mode: ConnectMode, attempts
   const port = Number(new URL(wsUrl).port)
   const workers = Array.from({ length: PROCESSES }, () => fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }))
   try {
-    const shares = workers.map((_, i) => attempts.filter((_, n) => n % PROCESSES === i))
+    // Each attempt from an address of its own, as a fleet's machines would connect.
+    const placed = attempts.map((attempt, n) => ({ ...attempt, address: clientAddress(n) }))
+    const shares = workers.map((_, i) => placed.filter((_, n) => n % PROCESSES === i))
     await Promise.all(
       workers.map((worker, i) => ask(worker, { kind: 'load', port, attempts: shares[i] as Attempt[], concurrency: CONCURRENCY / PROCESSES })),
     )

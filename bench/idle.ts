@@ -1,6 +1,7 @@
 // Idle connections: how fast agents connect, and what each open, idle connection costs the hub.
 import { performance } from 'node:perf_hooks'
 import type WebSocket from 'ws'
+import { clientAddress } from './addresses.js'
 import { open } from './load.js'
 import { memory } from './servers.js'
 
@@ -20,7 +21,7 @@ export async function measureIdle(wsUrl: string, pid: number, count: number): Pr
   const worker = async () => {
     while (next < count) {
       const i = next++
-      sockets.push(await open(wsUrl, `idle-${i}`))
+      sockets.push(await open(wsUrl, `idle-${i}`, clientAddress(i)))
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { until } from '../test/helpers/poll.js'
+import { clientAddress } from './addresses.js'
 
 export interface Workload {
   pairs: number
@@ -21,6 +22,9 @@ export interface LoadResult {
   sent: number
   acked: number
   delivered: number
+  /** Error frames the server sent (RATE_LIMITED or any other), and sockets it closed. */
+  refused: number
+  disconnects: number
   seconds: number
   latencyMs: number[]
   ackMs: number[]
@@ -36,9 +40,9 @@ interface Pair {
 }
 
 /** A raw socket for the agent, resolved at the hub's welcome (no client library in the way). */
-export function open(url: string, agentId: string): Promise<WebSocket> {
+export function open(url: string, agentId: string, localAddress?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${url}/ws?agent_id=${agentId}`)
+    const socket = new WebSocket(`${url}/ws?agent_id=${agentId}`, localAddress ? { localAddress } : {})
     socket.once('message', () => resolve(socket)) // welcome
     socket.once('error', reject)
   })
@@ -50,14 +54,17 @@ export interface PairUrls {
   consumer: string
 }
 
-/** Connects the pairs; `channelIds[i]` is pair i's channel (the hub's, or any id for the baseline). */
-export async function connectPairs(urls: PairUrls, channelIds: string[], tag: string): Promise<Pair[]> {
+/**
+ * Connects the pairs; `channelIds[i]` is the channel of pair `numbers[i]` (the hub's, or any id for
+ * the baseline), whose agents are `${tag}-p<number>` and `${tag}-c<number>`.
+ */
+export async function connectPairs(urls: PairUrls, channelIds: string[], tag: string, numbers: number[]): Promise<Pair[]> {
   return Promise.all(
     channelIds.map(async (channelId, i) => ({
       channelId,
-      provider: `${tag}-p${i}`,
-      receiver: await open(urls.provider, `${tag}-p${i}`),
-      sender: await open(urls.consumer, `${tag}-c${i}`),
+      provider: `${tag}-p${numbers[i]}`,
+      receiver: await open(urls.provider, `${tag}-p${numbers[i]}`, clientAddress(2 * (numbers[i] as number))),
+      sender: await open(urls.consumer, `${tag}-c${numbers[i]}`, clientAddress(2 * (numbers[i] as number) + 1)),
       sentAt: new Map<number, number>(),
       inFlight: 0,
     })),
@@ -65,7 +72,7 @@ export async function connectPairs(urls: PairUrls, channelIds: string[], tag: st
 }
 
 export async function runLoad(pairs: Pair[], workload: Workload): Promise<LoadResult> {
-  const result: LoadResult = { sent: 0, acked: 0, delivered: 0, seconds: 0, latencyMs: [], ackMs: [] }
+  const result: LoadResult = { sent: 0, acked: 0, delivered: 0, refused: 0, disconnects: 0, seconds: 0, latencyMs: [], ackMs: [] }
   const padding = 'x'.repeat(Math.max(0, workload.size - 20))
   let nextId = 1
   let running = true
@@ -82,6 +89,10 @@ export async function runLoad(pairs: Pair[], workload: Workload): Promise<LoadRe
   for (const pair of pairs) {
     pair.receiver.removeAllListeners('message')
     pair.sender.removeAllListeners('message')
+    for (const socket of [pair.receiver, pair.sender]) {
+      socket.removeAllListeners('close')
+      socket.on('close', () => running && result.disconnects++)
+    }
     pair.receiver.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString()) as { type: string; content?: string }
       if (frame.type !== 'chat_message' || frame.content === undefined) return
@@ -90,7 +101,7 @@ export async function runLoad(pairs: Pair[], workload: Workload): Promise<LoadRe
     })
     pair.sender.on('message', (data: Buffer) => {
       const frame = JSON.parse(data.toString()) as { type: string; request_id?: number; code?: string }
-      if (frame.type === 'error') throw new Error(`the server refused a frame: ${frame.code}`)
+      if (frame.type === 'error') result.refused++
       if (frame.type !== 'ack' || frame.request_id === undefined) return
       const sentAt = pair.sentAt.get(frame.request_id)
       pair.sentAt.delete(frame.request_id)

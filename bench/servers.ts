@@ -15,9 +15,9 @@ export interface Server {
   stop: () => Promise<void>
 }
 
-export async function startServer(name: 'hub' | 'baseline', port: number, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(name: 'hub' | 'baseline', port: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
   const entry = name === 'hub' ? 'src/server.ts' : 'bench/baseline-relay.ts'
-  const server = spawnEntry(entry, { PORT: String(port), ...env })
+  const server = spawnEntry(entry, { PORT: String(port), ...env }, nodeArgs)
   await waitReady(server, START_TIMEOUT_MS, '/healthz')
   return {
     name,

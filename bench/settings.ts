@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util'
 export const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    db: { type: 'string', default: 'sqlite' },
+    db: { type: 'string', default: 'both' },
+    generators: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     instances: { type: 'string', default: '1' },
     pairs: { type: 'string' },
     size: { type: 'string' },
@@ -30,12 +32,19 @@ export const connectCount = setting(args.connects, 2_000, 500)
 /** The connect-rate hub accepts JWTs signed with this, as a backend would sign them. */
 export const JWT_SECRET = 'bench-backend-secret-0123456789-abcdef'
 export const instances = Number(args.instances)
+/** With --cpu-prof DIR, every hub process writes a V8 CPU profile there when it exits. */
+export const hubNodeArgs: string[] = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []
+/** Load-generator processes (bench/generator.ts). */
+export const generators = setting(args.generators, 3, 2)
+/** The databases the hub is measured on, each beside the same relay run. */
+export const databases: ('sqlite' | 'postgres')[] = args.db === 'both' ? (instances > 1 ? ['postgres'] : ['sqlite', 'postgres']) : [args.db as 'sqlite' | 'postgres']
 
 function refuse(message: string): never {
   console.error(`bench: ${message}`)
   process.exit(2)
 }
 if (instances !== 1 && instances !== 2) refuse(`--instances takes 1 or 2, not ${args.instances}`)
-if (instances > 1 && args.db !== 'postgres') {
+if (!['sqlite', 'postgres', 'both'].includes(args.db)) refuse(`--db takes sqlite, postgres or both, not ${args.db}`)
+if (instances > 1 && args.db === 'sqlite') {
   refuse(`--instances ${instances} needs --db postgres: the instances share one database, and a SQLite file belongs to one process`)
 }

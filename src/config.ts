@@ -81,8 +81,20 @@ const ConfigSchema = Type.Object({
   }),
   MAX_FRAMES_PER_SECOND: Type.Integer({
     minimum: 1,
-    default: 200,
-    description: 'Frames one connection may send per second (bursts of twice that); more get RATE_LIMITED.',
+    default: 10_000,
+    description:
+      'Pace of one connection (bursts of twice that), a guard against one connection taking the hub: past it the hub reads that socket more slowly; nothing is refused.',
+  }),
+  MAX_FRAMES_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    default: 256,
+    description:
+      'Frames of one connection received and not yet answered (a message until its ack) past which the hub stops reading that socket until half are answered (backpressure).',
+  }),
+  MAX_BYTES_IN_FLIGHT: Type.Integer({
+    minimum: 1024,
+    default: 8 * 1024 * 1024,
+    description: 'Bytes of those frames past which the hub stops reading that socket, likewise.',
   }),
   MAX_CONNECTIONS_PER_AGENT: Type.Integer({ minimum: 1, default: 16, description: 'Open /ws connections one agent may hold.' }),
   MAX_PENDING_REQUESTS: Type.Integer({

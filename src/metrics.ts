@@ -15,6 +15,8 @@ export interface HubMetrics extends Signals {
   batchSeconds: Histogram
   slowConsumers: Counter
   heartbeatTimeouts: Counter
+  /** Times the hub stopped reading a connection: `in_flight` (backpressure) or `pace`. */
+  readsPaused: Counter<'reason'>
   /** Refusals for breaking a limit, labelled with the setting that was exceeded (LIMIT_NAMES). */
   limitBreaches: Counter<'limit'>
 }
@@ -76,6 +78,12 @@ export function createMetrics(build: BuildInfo): HubMetrics {
       help: 'Connections dropped for not answering pings (4408).',
       registers,
     }),
+    readsPaused: labelledCounter(registers, {
+      name: 'hub_reads_paused_total',
+      help: 'Times the hub stopped reading a connection: in_flight (MAX_FRAMES_IN_FLIGHT or MAX_BYTES_IN_FLIGHT reached) or pace (over MAX_FRAMES_PER_SECOND).',
+      label: 'reason',
+      values: ['in_flight', 'pace'],
+    }),
     limitBreaches: limitBreaches(registers),
     batchSeconds: new Histogram({
       name: 'hub_store_batch_seconds',
@@ -89,7 +97,7 @@ export function createMetrics(build: BuildInfo): HubMetrics {
 const limitBreaches = (registers: Registry[]): Counter<'limit'> =>
   labelledCounter(registers, {
     name: 'hub_limit_breaches_total',
-    help: 'Requests, upgrades and frames refused for exceeding a limit, by the setting exceeded.',
+    help: 'Requests, upgrades and frames refused for exceeding a limit (frames over max_frames_per_second: read later), by the setting exceeded.',
     label: 'limit',
     values: LIMIT_NAMES,
   })

@@ -1,7 +1,8 @@
 // The hub's HTTP hardening: security headers (helmet) with a Content-Security-Policy the Swagger
 // UI at /docs works under, CORS closed to every origin not listed, and a per-client-address
 // request rate limit on everything but health and metrics (/ws upgrades included), answered
-// 429 RATE_LIMITED in the hub's error shape and documented on each route it covers.
+// 429 RATE_LIMITED in the hub's error shape and documented on each route it covers; with
+// REDIS_URL counted across instances (rate-limit-store.ts).
 import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
@@ -9,6 +10,7 @@ import rateLimit from '@fastify/rate-limit'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { errors } from '../routes/common.js'
+import { rateLimitCounter } from './rate-limit-store.js'
 
 /** Probes that must answer however busy a client is. */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics'])
@@ -35,11 +37,16 @@ export const securityPlugin = fp(
       exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     })
 
+    const { RATE_LIMIT_PER_MINUTE, REDIS_URL, REDIS_PREFIX } = app.config
+    const counter = rateLimitCounter(RATE_LIMIT_PER_MINUTE, ONE_MINUTE_MS, REDIS_URL, REDIS_PREFIX)
+    app.addHook('onClose', () => counter.close())
+    await counter.ready()
     await app.register(rateLimit, {
       // Applied below as a root hook instead, so that it runs before authentication does.
       global: false,
-      max: app.config.RATE_LIMIT_PER_MINUTE,
+      max: RATE_LIMIT_PER_MINUTE,
       timeWindow: ONE_MINUTE_MS,
+      store: counter.store,
       allowList: (request) => UNLIMITED.has(request.routeOptions.url ?? ''),
       onExceeded: () => app.metrics.limitBreaches.inc({ limit: 'rate_limit_per_minute' }),
       errorResponseBuilder: (_request, context) =>

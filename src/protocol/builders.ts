@@ -84,7 +84,7 @@ export function errorFrame(code: string, message: string, requestId: RequestIdVa
     type: 'error',
     code,
     message,
-    ...(retryAfterMs !== undefined ? { retry_after_ms: retryAfterMs } : {}),
+    ...(retryAfterMs !== undefined ? { retry_after_ms: Math.ceil(retryAfterMs) } : {}),
     ...(requestId !== undefined ? { request_id: requestId } : {}),
   }
 }

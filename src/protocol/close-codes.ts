@@ -16,7 +16,7 @@ export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.INTERNAL_ERROR]:
     'The hub could not read the store to keep a channel in order; reconnect and resume: nothing is lost.',
   [CloseCode.TOO_MANY_ERRORS]:
-    'The client kept sending frames the hub had to refuse: malformed or invalid ones, or more than MAX_FRAMES_PER_SECOND (RATE_LIMITED).',
+    'The client kept sending frames the hub had to refuse: malformed, invalid or forbidden ones.',
   [CloseCode.UNAUTHORIZED]:
     "The agent's credentials are no longer valid: its API key was rotated or revoked, or its JWT expired (the socket is closed at the token's exp). Connect again with a valid key or a fresh token.",
   [CloseCode.HEARTBEAT_TIMEOUT]: 'The client did not answer the hub\'s WebSocket ping within one heartbeat interval.',

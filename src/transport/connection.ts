@@ -1,8 +1,10 @@
-// One agent's WebSocket connection: writes frames, keeps the socket's liveness (a connection that
-// stops answering pings is dropped) and its limit (one whose unsent frames pass the high-water
-// mark is closed: its agent resumes from the store when it returns). What goes out on it, in
-// which order, is its deliveries' (src/delivery).
+// One agent's WebSocket connection: writes frames, pauses and resumes its reading (backpressure,
+// see read-window.ts), keeps the socket's liveness (a connection that stops answering pings is
+// dropped; one the hub stopped reading is not judged by them) and its limit (one whose unsent
+// frames pass the high-water mark is closed: its agent resumes from the store when it returns).
+// What goes out on it, in which order, is its deliveries' (src/delivery).
 import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 import type { Deliveries } from '../delivery/deliveries.js'
 import type { Delivery } from '../delivery/delivery.js'
@@ -26,6 +28,9 @@ export class Connection implements Outlet {
   /** Frames written to the socket so far. */
   framesOut = 0
   private alive = true
+  /** Reading is paused (backpressure): pongs wait unread in TCP, so silence is not death. */
+  private readingPaused = false
+  private corked = false
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
 
@@ -52,7 +57,7 @@ export class Connection implements Outlet {
 
   /** Pings the peer; returns false (and drops the connection) if it never answered the last ping. */
   heartbeat(): boolean {
-    const answered = this.alive
+    const answered = this.alive || this.readingPaused
     this.alive = false
     // Closing already (dropped by an earlier beat, or closed for another reason): one that is
     // still silent a beat later is cut, without counting as a missed ping again.
@@ -69,6 +74,18 @@ export class Connection implements Outlet {
     return true
   }
 
+  /** Stops reading the socket: TCP pushes back on the sender until resumeReading(). */
+  pauseReading(): void {
+    this.readingPaused = true
+    this.socket.pause()
+  }
+
+  resumeReading(): void {
+    this.readingPaused = false
+    this.alive = true
+    this.socket.resume()
+  }
+
   get isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN
   }
@@ -81,8 +98,26 @@ export class Connection implements Outlet {
   send(data: string, onSent?: Sent): void {
     if (!this.isOpen) return onSent?.(new Error('connection closed'))
     this.framesOut++
+    this.cork()
     this.socket.send(data, onSent)
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) this.dropSlow()
+  }
+
+  /**
+   * Frames sent in one turn of the event loop (a batch's acks and deliveries) leave in one write
+   * to the kernel instead of a syscall each: the TCP socket is corked until the turn ends.
+   */
+  private cork(): void {
+    if (this.corked) return
+    // ws exposes no public handle on its TCP socket.
+    const tcp = (this.socket as unknown as { _socket?: Duplex })._socket
+    if (!tcp) return
+    this.corked = true
+    tcp.cork()
+    process.nextTick(() => {
+      this.corked = false
+      tcp.uncork()
+    })
   }
 
   sendFrame(frame: HubFrame): void {

@@ -1,6 +1,8 @@
-// Reads a connection's frames: size check, pace (MAX_FRAMES_PER_SECOND), parse and validate,
-// then hand each to its handler in arrival order. Every refusal becomes an `error` frame; a client
-// that keeps sending frames the hub must refuse (flooding included) is disconnected with 4400.
+// Reads a connection's frames: size check, parse and validate, then hand each to its handler in
+// arrival order. Flow control is the read window's: frames in flight are bounded, and a
+// connection over its pace (MAX_FRAMES_PER_SECOND) is read more slowly, never refused. Every
+// refusal becomes an `error` frame; a client that keeps sending frames the hub must refuse
+// (garbage, forbidden or invalid ones) is disconnected with 4400.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError } from '../errors.js'
@@ -14,6 +16,7 @@ import type { TaskSet } from '../lib/task-set.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
 import { TokenBucket } from './limits.js'
+import { ReadWindow, type ReadWindowLimits } from './read-window.js'
 
 /** Refusals a connection may collect at once, and how many it earns back per second. */
 const ERROR_BURST = 20
@@ -21,8 +24,10 @@ const ERROR_REFILL_PER_SECOND = 1
 
 export interface DispatcherOptions {
   maxFrameBytes: number
-  /** Frames per second the connection may send, in bursts of twice that. */
+  /** Frames per second the connection may send, in bursts of twice that; faster ones are read more slowly. */
   maxFramesPerSecond: number
+  /** Frames (and bytes) in flight past which the connection's socket is not read. */
+  inFlight: ReadWindowLimits
   log: FastifyBaseLogger
   metrics: HubMetrics
   /** Frames in progress, which shutdown waits for. */
@@ -37,6 +42,7 @@ export class FrameDispatcher {
   private tail: Promise<void> = Promise.resolve()
   private readonly errorTokens = new TokenBucket(ERROR_BURST, ERROR_REFILL_PER_SECOND)
   private readonly frameTokens: TokenBucket
+  private readonly window: ReadWindow
 
   constructor(
     private readonly connection: Connection,
@@ -44,36 +50,49 @@ export class FrameDispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.frameTokens = new TokenBucket(2 * options.maxFramesPerSecond, options.maxFramesPerSecond)
+    this.window = new ReadWindow(connection, options.inFlight, (reason) => options.metrics.readsPaused.inc({ reason }))
+    void connection.gone.then(() => this.window.close())
+  }
+
+  /** Frames received and not yet answered. */
+  get inFlight(): number {
+    return this.window.inFlight
   }
 
   receive(data: RawData): void {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    // Every frame counts, well-formed or not; past the pace the socket is read more slowly.
+    const wait = this.frameTokens.spend()
+    if (wait > 0) {
+      this.options.metrics.limitBreaches.inc({ limit: 'max_frames_per_second' })
+      this.window.pace(wait)
+    }
     if (buffer.byteLength > this.options.maxFrameBytes) {
       return this.refuse(new Errors.FrameTooLarge(buffer.byteLength, this.options.maxFrameBytes), undefined)
     }
     const parsed = parseFrame(buffer.toString('utf8'))
-    // Every frame counts, well-formed or not; one over the pace is answered, not handled.
-    if (!this.frameTokens.take()) {
-      this.options.metrics.limitBreaches.inc({ limit: 'max_frames_per_second' })
-      const limit = this.options.maxFramesPerSecond
-      return this.refuse(new Errors.RateLimited(`More than ${limit} frames a second; slow down`), parsed.requestId)
-    }
     if (!parsed.frame) return this.refuse(parsed.error, parsed.requestId)
     const frame = parsed.frame
     if (this.options.closing()) {
       return this.refuse(new Errors.Unavailable('The hub is shutting down; reconnect and retry'), parsed.requestId)
     }
     this.options.metrics.framesReceived.inc({ type: frame.type })
-    this.tail = this.tail.then(() => this.handle(frame, parsed.requestId))
+    const release = this.window.take(buffer.byteLength)
+    this.tail = this.tail.then(() => this.handle(frame, parsed.requestId, release))
     this.options.tasks.track(this.tail)
   }
 
-  private async handle(frame: ClientFrame, requestId: Parsed['requestId']): Promise<void> {
+  private async handle(frame: ClientFrame, requestId: Parsed['requestId'], release: () => void): Promise<void> {
+    let kept = false
     const ctx: FrameContext = {
       connection: this.connection,
       origin: { connectionId: this.connection.id, requestId },
       reply: (reply: HubFrame) => this.connection.sendFrame(replyTo(reply, requestId)),
       fail: (error: unknown) => this.refuse(error, requestId),
+      keep: () => {
+        kept = true
+        return release
+      },
     }
     try {
       const handler = this.handlers[frame.type] as (ctx: FrameContext, frame: ClientFrame) => Promise<void> | void
@@ -81,6 +100,7 @@ export class FrameDispatcher {
     } catch (error) {
       ctx.fail(error)
     }
+    if (!kept) release()
   }
 
   private refuse(failure: unknown, requestId: Parsed['requestId']): void {

@@ -15,6 +15,11 @@ export interface FrameContext {
   origin: Origin
   reply(frame: HubFrame): void
   fail(error: unknown): void
+  /**
+   * The frame stays in flight after its handler returns (a message queued for commit): call the
+   * returned function once it is answered. Frames not kept are answered when the handler returns.
+   */
+  keep(): () => void
 }
 
 type Handler<T extends ClientFrameType> = (ctx: FrameContext, frame: ClientFrameOf<T>) => Promise<void> | void
@@ -48,12 +53,14 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
       const received = performance.now()
       const sender = ctx.connection.agentId
       const channelId = await messaging.channelFor(sender, frame)
+      const answered = ctx.keep()
       messaging
         .submit(sender, channelId, frame, ({ message, duplicate }) => {
           ctx.reply(ackFrame(message, duplicate))
           observeAck((performance.now() - received) / 1000)
         })
         .catch((error: unknown) => ctx.fail(error))
+        .finally(answered)
     },
     chat_end: async (ctx, frame) => {
       await lifecycle.end(asAgent(ctx.connection.agentId), frame.channel_id, frame.reason, ctx.origin)

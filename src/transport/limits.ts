@@ -20,12 +20,26 @@ export class TokenBucket {
 
   /** Spends a token; false when there is none left (the event is over the limit). */
   take(): boolean {
-    const now = this.now()
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond)
-    this.refilledAt = now
+    this.refill()
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
+  }
+
+  /**
+   * Spends a token even when there is none, going into debt; returns how many ms pass before the
+   * debt is paid (0 while within the limit): how long a pacer should wait.
+   */
+  spend(): number {
+    this.refill()
+    this.tokens -= 1
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.perSecond) * 1000
+  }
+
+  private refill(): void {
+    const now = this.now()
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond)
+    this.refilledAt = now
   }
 }
 

@@ -114,6 +114,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       const dispatcher = new FrameDispatcher(connection, grantedHandlers(handlers, grant), {
         maxFrameBytes: config.MAX_FRAME_BYTES,
         maxFramesPerSecond: config.MAX_FRAMES_PER_SECOND,
+        inFlight: { maxFrames: config.MAX_FRAMES_IN_FLIGHT, maxBytes: config.MAX_BYTES_IN_FLIGHT },
         log: request.log,
         metrics,
         tasks: hub.tasks,

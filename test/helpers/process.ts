@@ -20,10 +20,10 @@ export function spawnHub(env: Record<string, string>): HubProcess {
 }
 
 /** Runs a TypeScript entry of the repo as its own process, its output collected. */
-export function spawnEntry(entry: string, env: Record<string, string>): HubProcess {
+export function spawnEntry(entry: string, env: Record<string, string>, nodeArgs: string[] = []): HubProcess {
   // Node itself with tsx's loader, not the tsx CLI: that would run the entry in a grandchild, which a
   // SIGKILL to the CLI leaves running.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -51,14 +51,14 @@ export class ChatSession extends EventEmitter<ChatClientEvents> {
       resume: (welcome) => this.inbox.resumeCursors(welcome.max_frame_bytes),
       open: (welcome, reconnected, replayed) => {
         this.inbox.resumed()
-        this.pending.flush()
+        this.pending.opened()
         this.guard(() => this.emit('connected', { welcome: payload(welcome), reconnected, replayed }))
       },
       frame: (frame) => this.guard(() => this.onFrame(frame)),
       lost: (code, reason, willReconnect, error) => this.onLost(code, reason, willReconnect, error),
       reconnecting: (attempt, delayMs) => this.guard(() => this.emit('reconnecting', { attempt, delayMs })),
     })
-    this.pending = new PendingRequests((frame) => this.connection.send(frame))
+    this.pending = new PendingRequests((frame) => this.connection.send(frame), options.maxInFlight ?? 32)
     this.inbox = new Inbox(this.agentId, (error, message) => this.reportListenerError(error, message))
   }
 

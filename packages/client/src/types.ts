@@ -46,6 +46,11 @@ export interface ChatClientOptions {
   connectTimeoutMs?: number
   /** WebSocket ping interval that detects dead connections (default 30 s; 0 disables). */
   heartbeatMs?: number
+  /**
+   * Messages sent and not yet acked at once (default 32); further sendMessage calls wait in the
+   * client, in order, and go out as acks come back.
+   */
+  maxInFlight?: number
 }
 
 export type ChatTarget = { channelId: string; consumerId?: undefined } | { consumerId: string; channelId?: undefined }

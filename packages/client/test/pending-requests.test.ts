@@ -1,30 +1,67 @@
-// Refusals that mean "not applied, try again": UNAVAILABLE with retry_after_ms is written again,
-// unchanged, on the same socket after that long; the caller only ever sees the reply.
-import { expect, it } from 'vitest'
+// PendingRequests on a fake socket: the window of messages in flight, the order of writes, and
+// frames refused for now written again after the hub's hint (or on the next connection).
+import { describe, expect, it } from 'vitest'
 import { PendingRequests } from '../src/pending-requests.js'
+import type { HubFrame } from '../src/protocol.js'
 
-it('writes a request refused with UNAVAILABLE and retry_after_ms again, byte for byte, and resolves with its reply', async () => {
-  const written: string[] = []
-  const pending = new PendingRequests((data) => (written.push(data), true))
-  const frame = { type: 'chat_message', channel_id: 'ch_1', content: 'hi', client_msg_id: 'm1' } as const
-  const reply = pending.request(frame, ['ack'], 'resend', 5000)
-  expect(written).toHaveLength(1)
-  const sent = JSON.parse(written[0] ?? '{}') as { request_id: string }
-  pending.settle({ type: 'error', code: 'UNAVAILABLE', message: 'storage full', retry_after_ms: 20, request_id: sent.request_id })
-  await expect.poll(() => written.length).toBe(2)
-  expect(written[1]).toBe(written[0])
-  const ack = { type: 'ack', message_id: 'msg_1', channel_id: 'ch_1', seq: 1, timestamp: 't', client_msg_id: 'm1', request_id: sent.request_id } as const
-  pending.settle(ack)
-  await expect(reply).resolves.toMatchObject({ type: 'ack', message_id: 'msg_1' })
-})
+function fake(maxInFlight: number) {
+  const written: Record<string, unknown>[] = []
+  let open = true
+  const requests = new PendingRequests((data) => open && written.push(JSON.parse(data) as Record<string, unknown>) > 0, maxInFlight)
+  const message = (content: string) =>
+    requests.request({ type: 'chat_message', channel_id: 'ch_1', content }, ['ack'], 'resend', 0)
+  const ack = (requestId: unknown, seq: number) =>
+    requests.settle({ type: 'ack', channel_id: 'ch_1', seq, message_id: `m${seq}`, timestamp: '', request_id: requestId } as HubFrame)
+  const refuse = (requestId: unknown, code: string, retryAfterMs?: number) =>
+    requests.settle({ type: 'error', code, message: 'not now', request_id: requestId, ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }) } as HubFrame)
+  return { requests, written, message, ack, refuse, setOpen: (value: boolean) => (open = value) }
+}
 
-it('writes a state change refused with UNAVAILABLE and retry_after_ms again too: nothing was applied', async () => {
-  const written: string[] = []
-  const pending = new PendingRequests((data) => (written.push(data), true))
-  const ended = pending.request({ type: 'chat_end', channel_id: 'ch_1' }, ['chat_end'], 'fail', 5000)
-  const sent = JSON.parse(written[0] ?? '{}') as { request_id: string }
-  pending.settle({ type: 'error', code: 'UNAVAILABLE', message: 'database away', retry_after_ms: 10, request_id: sent.request_id })
-  await expect.poll(() => written.length).toBe(2)
-  pending.settle({ type: 'chat_end', channel_id: 'ch_1', ended_by: 'me', ended_at: 't', request_id: sent.request_id })
-  await expect(ended).resolves.toMatchObject({ type: 'chat_end' })
+describe('PendingRequests', () => {
+  it('keeps at most maxInFlight messages unacked and writes the rest in order as acks come back', async () => {
+    const { written, message, ack } = fake(2)
+    const sends = ['a', 'b', 'c', 'd'].map(message)
+    expect(written.map((frame) => frame.content)).toEqual(['a', 'b'])
+    ack(written[0]?.request_id, 1)
+    expect(written.map((frame) => frame.content)).toEqual(['a', 'b', 'c'])
+    ack(written[1]?.request_id, 2)
+    ack(written[2]?.request_id, 3)
+    ack(written[3]?.request_id, 4)
+    expect((await Promise.all(sends)).map((reply) => (reply as { seq: number }).seq)).toEqual([1, 2, 3, 4])
+  })
+
+  it('writes a refused message again, unchanged, after retry_after_ms, ahead of those queued behind it', async () => {
+    const { written, message, ack, refuse } = fake(1)
+    const first = message('a')
+    void message('b')
+    const original = JSON.stringify(written[0])
+    refuse(written[0]?.request_id, 'RATE_LIMITED', 20)
+    expect(written).toHaveLength(1)
+    await expect.poll(() => written.length).toBe(2)
+    expect(JSON.stringify(written[1])).toBe(original)
+    ack(written[1]?.request_id, 1)
+    expect(await first).toMatchObject({ seq: 1 })
+    expect(written[2]?.content).toBe('b')
+  })
+
+  it('holds a message refused with UNAVAILABLE and no hint for the next connection', () => {
+    const { requests, written, message, refuse } = fake(4)
+    void message('a')
+    refuse(written[0]?.request_id, 'UNAVAILABLE')
+    void message('b')
+    expect(written).toHaveLength(1)
+    requests.opened()
+    expect(written.map((frame) => frame.content)).toEqual(['a', 'a', 'b'])
+  })
+
+  it('sends what waited, oldest first, once a socket opens', () => {
+    const { requests, written, message, setOpen } = fake(8)
+    setOpen(false)
+    void message('a')
+    void requests.request({ type: 'chat_history', channel_id: 'ch_1' }, ['chat_history'], 'resend', 0)
+    void message('b')
+    setOpen(true)
+    requests.opened()
+    expect(written.map((frame) => frame.type === 'chat_history' ? 'history' : frame.content)).toEqual(['a', 'history', 'b'])
+  })
 })
