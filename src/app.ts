@@ -39,6 +39,8 @@ export async function buildApp(config: Config): Promise<App> {
     logger: { level: config.LOG_LEVEL, serializers: { req: serializeRequest } },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
+    // A client that sends its request slowly (or never finishes it) is cut, not waited for.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
     requestIdHeader: 'x-request-id',
     rewriteUrl: wsAtRoot,
   }).withTypeProvider<TypeBoxTypeProvider>()

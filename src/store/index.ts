@@ -34,7 +34,7 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const database = await openDatabase(options.databaseUrl, options.onError)
   const db = database.prisma
-  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
+  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch, onListenerError: options.onError })
   const cursors = new DeliveryCursors(database.log, options.onError)
   const agents = new AgentStore(db, database.log, database.provider, options.onError)
   return {

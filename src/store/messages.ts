@@ -1,7 +1,23 @@
 // Reading stored messages: history pages by seq cursor, and the backlog an agent was not sent.
 // Both are hot paths, read in raw SQL through the message log.
-import type { HistoryPageInfo, MessageInfo } from '../protocol/shapes.js'
-import { toMessage, type MessageLog } from './message-log.js'
+import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
+import { toMessage, type MessageLog, type MessageRow } from './message-log.js'
+
+/** Rows read per query of a history page. */
+const CHUNK = 100
+/** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
+const ROW_OVERHEAD = 256
+
+const rowBytes = (row: MessageRow): number => ROW_OVERHEAD + Buffer.byteLength(row.content) + (row.metadata?.length ?? 0)
+
+function serialisable(message: MessageInfo): boolean {
+  try {
+    JSON.stringify(message.metadata)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export interface HistoryQuery {
   limit: number
@@ -15,14 +31,36 @@ export class MessageStore {
   /**
    * One page of history, oldest first. With after_seq the page starts just after it and reads
    * forward; otherwise it ends just before before_seq (or at the newest message) and reads back.
+   * Read a chunk at a time, it stops at HISTORY_MAX_BYTES (has_more then says so), so that large
+   * messages cannot make a page, or the memory it takes, unbounded. A stored message that cannot
+   * be serialised is left out.
    */
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
     const forward = afterSeq !== undefined
-    const rows = await this.log.range(channelId, { afterSeq, beforeSeq, limit: limit + 1, descending: !forward })
-    const page = rows.slice(0, limit)
+    const page: MessageInfo[] = []
+    let bytes = 0
+    let cursor = forward ? afterSeq : beforeSeq
+    for (;;) {
+      const take = Math.min(limit - page.length, CHUNK) + 1
+      const range = forward ? { afterSeq: cursor, beforeSeq, limit: take } : { afterSeq, beforeSeq: cursor, limit: take, descending: true }
+      const rows = await this.log.range(channelId, range)
+      for (const row of rows.slice(0, take - 1)) {
+        const size = rowBytes(row)
+        if (page.length > 0 && bytes + size > HISTORY_MAX_BYTES) return this.finish(channelId, page, forward, true)
+        bytes += size
+        cursor = row.seq
+        const message = toMessage(row)
+        if (serialisable(message)) page.push(message)
+      }
+      if (rows.length < take) return this.finish(channelId, page, forward, false)
+      if (page.length >= limit) return this.finish(channelId, page, forward, true)
+    }
+  }
+
+  private finish(channelId: string, page: MessageInfo[], forward: boolean, hasMore: boolean): HistoryPageInfo {
     if (!forward) page.reverse()
-    return { channel_id: channelId, messages: page.map(toMessage), has_more: rows.length > limit }
+    return { channel_id: channelId, messages: page, has_more: hasMore }
   }
 
   /** Messages after `afterSeq` (and before `beforeSeq`) that someone other than the recipient sent, in seq order. */

@@ -67,6 +67,17 @@ export class Connection implements Outlet {
     return true
   }
 
+  /** Bytes of a message arriving in fragments, held until its last one (ws's receiver keeps them). */
+  get unfinishedBytes(): number {
+    const receiver = (this.socket as unknown as { _receiver?: Partial<Record<'_fragmented' | '_totalPayloadLength', number>> })._receiver
+    return receiver?._fragmented ? (receiver._totalPayloadLength ?? 0) : 0
+  }
+
+  /** Bytes this connection holds in the hub: frames waiting to be written, and an unfinished message. */
+  get heldBytes(): number {
+    return this.socket.bufferedAmount + this.unfinishedBytes
+  }
+
   get isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN
   }
@@ -84,6 +95,12 @@ export class Connection implements Outlet {
 
   sendFrame(frame: HubFrame): void {
     this.send(JSON.stringify(frame))
+  }
+
+  /** Sends a frame; when the socket is congested, settles only once it is written (or the socket gone), like replay. */
+  async sendPaced(frame: HubFrame): Promise<void> {
+    const written = new Promise<void>((resolve) => this.send(JSON.stringify(frame), () => resolve()))
+    if (this.congested) await Promise.race([written, this.gone])
   }
 
   close(code: CloseCode, reason: string): void {

@@ -1,6 +1,8 @@
 // Reads a connection's frames: size check, pace (MAX_FRAMES_PER_SECOND), parse and validate,
 // then hand each to its handler in arrival order. Every refusal becomes an `error` frame; a client
 // that keeps sending frames the hub must refuse (flooding included) is disconnected with 4400.
+// The frames waiting for their turn are bounded per connection and hub-wide (WorkQueue), and
+// those of a connection that has closed are dropped, not run.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError } from '../errors.js'
@@ -28,10 +30,23 @@ export interface DispatcherOptions {
   tasks: TaskSet
   /** The hub is shutting down: refuse new work so that everything accepted can be acked. */
   closing: () => boolean
+  /** Frames waiting to be handled, of every connection. */
+  queue: WorkQueue
+}
+
+/** Frames waiting to be handled: at most `perConnection` of one connection, `total` of all. */
+export class WorkQueue {
+  waiting = 0
+  constructor(
+    readonly perConnection: number,
+    readonly total: number,
+  ) {}
 }
 
 export class FrameDispatcher {
   private tail: Promise<void> = Promise.resolve()
+  /** This connection's frames accepted and not yet handled. */
+  private waiting = 0
   private readonly errorTokens = new TokenBucket(ERROR_BURST, ERROR_REFILL_PER_SECOND)
   private readonly frameTokens: TokenBucket
 
@@ -60,8 +75,23 @@ export class FrameDispatcher {
     if (this.options.closing()) {
       return this.refuse(new Errors.Unavailable('The hub is shutting down; reconnect and retry'), parsed.requestId)
     }
+    const { queue } = this.options
+    if (this.waiting >= queue.perConnection || queue.waiting >= queue.total) {
+      this.options.metrics.limitBreaches.inc({ limit: this.waiting >= queue.perConnection ? 'max_queued_frames' : 'max_total_queued_frames' })
+      return this.refuse(new Errors.RateLimited('Too many frames waiting for the database; retry shortly'), parsed.requestId)
+    }
     this.options.metrics.framesReceived.inc({ type: frame.type })
-    this.tail = this.tail.then(() => this.handle(frame, parsed.requestId))
+    this.waiting++
+    queue.waiting++
+    this.tail = this.tail.then(async () => {
+      try {
+        // A closed connection's frames are dropped: its client retries what was never acked.
+        if (this.connection.isOpen) await this.handle(frame, parsed.requestId)
+      } finally {
+        this.waiting--
+        queue.waiting--
+      }
+    })
     this.options.tasks.track(this.tail)
   }
 
