@@ -3,8 +3,9 @@
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
 import { toMessage, type MessageLog, type MessageRow } from './message-log.js'
 
-/** Rows read per query of a history page. */
-const CHUNK = 100
+/** Rows read by a history page's first query, and the most by any: in between, as many as the bytes left allow. */
+const FIRST_CHUNK = 32
+const MAX_CHUNK = 256
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
 const ROW_OVERHEAD = 256
 
@@ -41,8 +42,10 @@ export class MessageStore {
     const page: MessageInfo[] = []
     let bytes = 0
     let cursor = forward ? afterSeq : beforeSeq
+    let chunk = FIRST_CHUNK
+    let rowsRead = 0
     for (;;) {
-      const take = Math.min(limit - page.length, CHUNK) + 1
+      const take = Math.min(limit - page.length, chunk) + 1
       const range = forward ? { afterSeq: cursor, beforeSeq, limit: take } : { afterSeq, beforeSeq: cursor, limit: take, descending: true }
       const rows = await this.log.range(channelId, range)
       for (const row of rows.slice(0, take - 1)) {
@@ -55,6 +58,10 @@ export class MessageStore {
       }
       if (rows.length < take) return this.finish(channelId, page, forward, false)
       if (page.length >= limit) return this.finish(channelId, page, forward, true)
+      // Large rows, smaller chunks: one read never holds much more than the page may.
+      rowsRead += take - 1
+      const rowsLeft = Math.floor((HISTORY_MAX_BYTES - bytes) / (bytes / rowsRead))
+      chunk = Math.max(1, Math.min(MAX_CHUNK, 2 * chunk, rowsLeft + 1))
     }
   }
 

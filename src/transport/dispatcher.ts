@@ -78,7 +78,8 @@ export class FrameDispatcher {
     const { queue } = this.options
     if (this.waiting >= queue.perConnection || queue.waiting >= queue.total) {
       this.options.metrics.limitBreaches.inc({ limit: this.waiting >= queue.perConnection ? 'max_queued_frames' : 'max_total_queued_frames' })
-      return this.refuse(new Errors.RateLimited('Too many frames waiting for the database; retry shortly'), parsed.requestId)
+      // The hub's backlog, not necessarily this client's doing: not held against it.
+      return this.refuse(new Errors.RateLimited('Too many frames waiting for the database; retry shortly'), parsed.requestId, false)
     }
     this.options.metrics.framesReceived.inc({ type: frame.type })
     this.waiting++
@@ -110,14 +111,14 @@ export class FrameDispatcher {
     }
   }
 
-  private refuse(error: unknown, requestId: Parsed['requestId']): void {
+  private refuse(error: unknown, requestId: Parsed['requestId'], counted = true): void {
     const known = isHubError(error)
     if (!known) this.options.log.error({ err: error, agent_id: this.connection.agentId }, 'frame handling failed')
     const code = known ? error.code : 'INTERNAL_ERROR'
     this.options.metrics.frameErrors.inc({ code })
     this.connection.sendFrame(errorFrame(code, known ? error.message : 'Internal error', requestId))
     // The hub's own failures (and its shutting down) are not held against the client.
-    if (known && error.statusCode !== 503 && !this.errorTokens.take()) {
+    if (counted && known && error.statusCode !== 503 && !this.errorTokens.take()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')
     }
   }
