@@ -8,13 +8,17 @@ const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['sqlit
 let failed = false
 for (const kind of kinds) {
   const run = spawnSync('npx', ['vitest', 'run', 'test/faults/'], {
-    env: { ...process.env, HUB_TEST_DATABASE: kind, FORCE_COLOR: '0' },
+    env: { ...process.env, HUB_TEST_DATABASE: kind, NO_COLOR: '1' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   })
-  const output = `${run.stdout}${run.stderr}`
-  const lines = output.split('\n').filter((line) => line.startsWith('FAULT ') || line.includes('transactions'))
-  const summary = output.split('\n').filter((line) => /^\s*(Tests|Test Files)\s/.test(line))
+  // eslint-disable-next-line no-control-regex
+  const output = `${run.stdout}${run.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')
+  const lines = output.split('\n').flatMap((line) => {
+    const figures = /(FAULT .*|one bad message .*transactions)$/.exec(line)
+    return figures ? [figures[1] as string] : []
+  })
+  const summary = output.split('\n').filter((line) => /^\s*(Tests|Test Files|FAIL)\s/.test(line))
   console.log(`\n== ${kind} ==`)
   for (const line of lines) console.log(line.replace(/^FAULT /, ''))
   for (const line of summary) console.log(line.trim())

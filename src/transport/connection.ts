@@ -24,6 +24,8 @@ export class Connection implements Outlet {
   /** Settles when the socket has closed. */
   readonly gone: Promise<void>
   private alive = true
+  /** The socket has closed (not merely begun to). */
+  ended = false
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
 
@@ -36,7 +38,12 @@ export class Connection implements Outlet {
   ) {
     this.resumePending = resume
     this.deliveries = delivery.open(agentId, this)
-    this.gone = new Promise((resolve) => socket.once('close', () => resolve()))
+    this.gone = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true
+        resolve()
+      }),
+    )
     socket.on('pong', () => (this.alive = true))
     socket.on('message', () => (this.alive = true))
   }

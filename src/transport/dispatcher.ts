@@ -86,8 +86,8 @@ export class FrameDispatcher {
     queue.waiting++
     this.tail = this.tail.then(async () => {
       try {
-        // A closed connection's frames are dropped: its client retries what was never acked.
-        if (this.connection.isOpen) await this.handle(frame, parsed.requestId)
+        // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
+        if (!this.connection.ended) await this.handle(frame, parsed.requestId)
       } finally {
         this.waiting--
         queue.waiting--

@@ -1,12 +1,15 @@
 // The fault tests' hub: a real hub process (so that "it never exited" means something) on its
-// own database, a watch that probes /healthz and samples the process's RSS while an abuse runs,
-// and a witness: a well-behaved pair of agents exchanging messages meanwhile, counted as sent,
+// own database, a watch (watch.ts) of /healthz and the process's RSS while an abuse runs, and a
+// witness: a well-behaved pair of agents exchanging messages meanwhile, counted as sent,
 // acked, stored, delivered, lost and duplicated. Each test prints one line of figures.
-import { readFileSync } from 'node:fs'
+import { expect } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 import { until } from '../helpers/poll.js'
 import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
 import { WsAgent } from '../helpers/ws-agent.js'
+import { watch, type Watched } from './watch.js'
+
+export { watch } from './watch.js'
 
 export interface FaultHub {
   process: HubProcess
@@ -42,54 +45,6 @@ export async function startFaultHub(env: Record<string, string> = {}): Promise<F
 
 /** True while the hub process runs. */
 export const isUp = (hub: FaultHub): boolean => hub.process.child.exitCode === null && hub.process.child.signalCode === null
-
-export interface Watched {
-  healthzMaxMs: number
-  healthzP99Ms: number
-  probes: number
-  rssMaxMb: number
-}
-
-/** Probes /healthz (one at a time, back to back with a short pause) and samples RSS until stopped. */
-export function watch(hub: FaultHub): { stop(): Promise<Watched> } {
-  const latencies: number[] = []
-  let rssMax = 0
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      rssMax = Math.max(rssMax, rssOf(hub.process.child.pid))
-      const started = performance.now()
-      await fetch(`${hub.url}/healthz`).then(
-        (r) => r.arrayBuffer(),
-        () => undefined,
-      )
-      latencies.push(performance.now() - started)
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  })()
-  return {
-    stop: async () => {
-      running = false
-      await loop
-      const sorted = [...latencies].sort((a, b) => a - b)
-      return {
-        healthzMaxMs: Math.round(sorted.at(-1) ?? 0),
-        healthzP99Ms: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
-        probes: sorted.length,
-        rssMaxMb: Math.round(rssMax / 1024),
-      }
-    },
-  }
-}
-
-function rssOf(pid: number | undefined): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return match ? Number(match[1]) : 0
-  } catch {
-    return 0
-  }
-}
 
 export interface Figures {
   sent: number
@@ -193,4 +148,22 @@ export function report(fault: string, figures: Figures, watched: Watched, up: bo
     `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} probes=${watched.probes} rss_max_mb=${watched.rssMaxMb}`
   console.log(line)
   return line
+}
+
+export async function channelBetween(hub: FaultHub, provider: string, consumer: string): Promise<string> {
+  const response = await fetch(`${hub.url}/channels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider_id: provider, consumer_id: consumer }),
+  })
+  return ((await response.json()) as { channel_id: string }).channel_id
+}
+
+/** Runs an abuse beside the witness, prints the figures, and checks that nothing was lost and the hub is up. */
+export async function underAbuse(hub: FaultHub, fault: string, abuse: () => Promise<void>): Promise<void> {
+  const watched = watch(hub)
+  const figures = await witness(hub, abuse)
+  report(fault, figures, await watched.stop(), isUp(hub))
+  expect(figures).toMatchObject({ lost: 0, duplicates: 0, acked: figures.sent, stored: figures.sent, delivered: figures.sent })
+  expect(isUp(hub)).toBe(true)
 }

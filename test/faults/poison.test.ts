@@ -7,7 +7,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { until } from '../helpers/poll.js'
 import { WsAgent } from '../helpers/ws-agent.js'
-import { isUp, report, startFaultHub, storedContents, watch, witness, type FaultHub } from './harness.js'
+import { channelBetween, isUp, report, startFaultHub, storedContents, watch, witness, type FaultHub } from './harness.js'
 
 /** `{"m":[[[…]]]}` nested `depth` levels below the object, written as text (the test never recurses). */
 const deepMetadata = (depth: number): string => `{"m":${'['.repeat(depth)}${']'.repeat(depth)}}`
@@ -19,15 +19,6 @@ beforeAll(async () => {
   hub = await startFaultHub({ MAX_FRAMES_PER_SECOND: '1000' })
 }, 90_000)
 afterAll(() => hub.stop())
-
-async function channelBetween(provider: string, consumer: string): Promise<string> {
-  const response = await fetch(`${hub.url}/channels`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ provider_id: provider, consumer_id: consumer }),
-  })
-  return ((await response.json()) as { channel_id: string }).channel_id
-}
 
 /** Runs one statement on the hub's database, as an operator (or an older hub) would. */
 async function onDatabase(statement: string, params: unknown[]): Promise<void> {
@@ -48,7 +39,7 @@ describe('poison metadata', () => {
   it('refuses metadata past 32 levels at every depth, alone, and the hub serves on', async () => {
     const sender = await WsAgent.connect(hub.wsUrl, 'poison-sender')
     const receiver = 'poison-receiver'
-    const channelId = await channelBetween(receiver, sender.agentId)
+    const channelId = await channelBetween(hub, receiver, sender.agentId)
     const watched = watch(hub)
     const refused: string[] = []
     const figures = await witness(hub, async () => {
@@ -104,7 +95,7 @@ describe('poison metadata', () => {
   it('skips a stored message that cannot be serialised, with an error frame, on every reconnect', async () => {
     const sender = await WsAgent.connect(hub.wsUrl, 'stored-sender')
     const receiver = 'stored-receiver'
-    const channelId = await channelBetween(receiver, sender.agentId)
+    const channelId = await channelBetween(hub, receiver, sender.agentId)
     for (let i = 1; i <= 5; i++) {
       await sender.ask(
         {
@@ -152,7 +143,7 @@ describe('poison metadata', () => {
 describe('text and numbers the hub cannot hold', () => {
   it('refuses lone surrogates on /ws and REST', async () => {
     const sender = await WsAgent.connect(hub.wsUrl, 'surrogate-sender')
-    const channelId = await channelBetween('surrogate-receiver', sender.agentId)
+    const channelId = await channelBetween(hub, 'surrogate-receiver', sender.agentId)
     for (const text of ['\\ud800', 'a\\udc00b', '\\udbff\\udbff']) {
       sender.send(`{"type":"chat_message","channel_id":"${channelId}","content":"${text}","request_id":"s"}`)
       expect((await sender.next('error', (f) => f.request_id === 's')).code).toBe('INVALID_FRAME')
@@ -170,7 +161,7 @@ describe('text and numbers the hub cannot hold', () => {
   })
 
   it('refuses REST integers that are not plain digits', async () => {
-    const channelId = await channelBetween('digits-provider', 'digits-consumer')
+    const channelId = await channelBetween(hub, 'digits-provider', 'digits-consumer')
     for (const limit of ['1e400', '0x10', '10.5', '1e2', ' 5', '5abc', 'Infinity']) {
       const response = await fetch(`${hub.url}/channels/${channelId}/messages?limit=${encodeURIComponent(limit)}`)
       expect(response.status, limit).toBe(400)
