@@ -43,6 +43,10 @@ export async function buildApp(config: Config): Promise<App> {
     logger: { level: config.LOG_LEVEL, serializers: { req: serializeRequest } },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: config.MAX_FRAME_BYTES,
+    // A client that sends its request slowly (or never finishes it) is cut, not waited for:
+    // checked every second, not Node's default of every 30.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: { requestTimeout: config.REQUEST_TIMEOUT_MS, headersTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
     requestIdHeader: false,
     genReqId: requestIdOf,
     rewriteUrl: wsAtRoot,

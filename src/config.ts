@@ -2,6 +2,7 @@
 // object. Nothing else in the code reads process.env.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { BudgetSettings } from './config-budgets.js'
 
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8765, description: 'TCP port to listen on.' }),
@@ -140,6 +141,7 @@ const ConfigSchema = Type.Object({
     default: 10_000,
     description: 'How long a graceful shutdown may take before the process exits anyway.',
   }),
+  ...BudgetSettings,
 })
 
 export type Config = Static<typeof ConfigSchema>

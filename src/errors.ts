@@ -24,8 +24,10 @@ export const Errors = {
   OriginNotAllowed: named('ORIGIN_NOT_ALLOWED', 'Origin %s may not open /ws (see WS_ALLOWED_ORIGINS)', 403),
   RateLimited: named('RATE_LIMITED', '%s', 429),
   TooManyConnections: named('TOO_MANY_CONNECTIONS', 'Agent %s already holds %s connections, the most allowed', 429),
+  TooManyFromAddress: named('TOO_MANY_CONNECTIONS_FROM_ADDRESS', 'Address %s already holds %s connections, the most allowed', 429),
   TooManyPending: named('TOO_MANY_PENDING', '%s has %s chat requests waiting for an answer, the most allowed', 429),
   Unavailable: named('UNAVAILABLE', '%s', 503),
+  Undeliverable: named('MESSAGE_UNDELIVERABLE', 'Message seq %s of channel %s cannot be serialised; skipped', 500),
   Internal: named('INTERNAL_ERROR', 'Internal error', 500),
 } satisfies Record<string, FastifyErrorConstructor>
 

@@ -17,6 +17,12 @@ export interface HubMetrics extends Signals {
   heartbeatTimeouts: Counter
   /** Times the hub stopped reading a connection: `in_flight` (backpressure) or `pace`. */
   readsPaused: Counter<'reason'>
+  /** Chat requests rejected for waiting longer than PENDING_REQUEST_TTL_MS. */
+  requestsExpired: Counter
+  /** Stored messages that could not be serialised, skipped with an error frame. */
+  undeliverable: Counter
+  /** Errors that reached the process (uncaught exceptions, unhandled rejections): logged, the hub serves on. */
+  uncaughtErrors: Counter<'kind'>
   /** Refusals for breaking a limit, labelled with the setting that was exceeded (LIMIT_NAMES). */
   limitBreaches: Counter<'limit'>
 }
@@ -25,6 +31,11 @@ export interface HubMetrics extends Signals {
 export const LIMIT_NAMES = [
   'max_frames_per_second',
   'max_connections_per_agent',
+  'max_connections_per_address',
+  'max_queued_frames',
+  'max_total_queued_frames',
+  'fragment_timeout_ms',
+  'max_total_buffered_bytes',
   'max_pending_requests',
   'rate_limit_per_minute',
   'ws_allowed_origins',
@@ -71,6 +82,22 @@ export function createMetrics(build: BuildInfo): HubMetrics {
     slowConsumers: new Counter({
       name: 'hub_slow_consumer_closes_total',
       help: 'Connections closed for falling behind (4429).',
+      registers,
+    }),
+    requestsExpired: new Counter({
+      name: 'hub_chat_requests_expired_total',
+      help: 'Chat requests rejected (reason "expired") for waiting longer than PENDING_REQUEST_TTL_MS.',
+      registers,
+    }),
+    undeliverable: new Counter({
+      name: 'hub_messages_undeliverable_total',
+      help: 'Stored messages that could not be serialised for a recipient: skipped, the recipient told with an error frame.',
+      registers,
+    }),
+    uncaughtErrors: new Counter({
+      name: 'hub_uncaught_errors_total',
+      help: 'Errors no handler caught (kind: exception or rejection), logged while the hub served on.',
+      labelNames: ['kind'],
       registers,
     }),
     heartbeatTimeouts: new Counter({

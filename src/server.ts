@@ -4,6 +4,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { installSafetyNet, MAX_EXCEPTIONS } from './lib/safety-net.js'
 
 async function main(): Promise<void> {
   let config: Config
@@ -23,10 +24,25 @@ async function main(): Promise<void> {
     process.exit(1)
   }
 
-  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error')
-    else app.log.info({ signal }, 'shutting down')
-    await app.close()
+  // Errors no handler caught are the safety net's (src/lib/safety-net.ts), not a reason to exit.
+  const grace = closeWithGrace(
+    { delay: config.SHUTDOWN_TIMEOUT_MS, skip: ['uncaughtException', 'unhandledRejection'] },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'shutting down after an error')
+      else app.log.info({ signal }, 'shutting down')
+      await app.close()
+    },
+  )
+  const running = app
+  installSafetyNet({
+    report: (kind, err) => {
+      running.metrics.uncaughtErrors.inc({ kind })
+      running.log.error({ err }, `uncaught ${kind}; serving on`)
+    },
+    giveUp: (err) => {
+      running.log.fatal({ err }, `${MAX_EXCEPTIONS} uncaught exceptions within a minute; shutting down`)
+      void grace.close()
+    },
   })
 
   try {

@@ -106,6 +106,22 @@ export class ChannelLifecycle {
     return updated
   }
 
+  /**
+   * Rejects, with reason "expired", up to `take` chat requests that have waited since before
+   * `cutoff`; both sides are told, the consumer on its chat_request. Returns how many expired.
+   */
+  async expire(cutoff: Date, take: number): Promise<number> {
+    let expired = 0
+    for (const channel of await this.store.channels.pendingSince(cutoff, take)) {
+      const data = { endedAt: new Date(), endReason: 'expired', endedBy: 'hub' }
+      const updated = await this.store.channels.transition(channel.id, ['pending'], 'rejected', data)
+      if (!updated) continue
+      expired++
+      this.broker.publishFrame([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, undefined))
+    }
+    return expired
+  }
+
   /** Opens (or returns) the active channel of a pair for a service, as the operator does over REST. */
   async open(providerId: string, consumerId: string, serviceId: string | null): Promise<{ channel: Channel; created: boolean }> {
     if (providerId === consumerId) throw new Errors.BadRequest('provider_id and consumer_id must differ')

@@ -6,7 +6,8 @@
 // connection's backlog replays, so that nothing falls between "read the store" and "go live".
 // It is built on an Outlet (the connection) and a recover(after, through) source (the store).
 import { movesOn, type ChannelStatus, type Role } from '../domain/channel.js'
-import { messageJson } from '../protocol/builders.js'
+import { deliverableJson, errorFrame } from '../protocol/builders.js'
+import { Errors } from '../errors.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { DeliveryEvents, HeldBudget, Outlet, Recover, Sent } from './ports.js'
 
@@ -24,7 +25,7 @@ export interface ChannelDeliveryOptions {
 interface Live {
   /** The seq this connection must have been sent first (0: none). */
   after: number
-  message?: { info: MessageInfo; json: string }
+  message?: { info: MessageInfo; json: string | undefined }
 }
 
 export class ChannelDelivery {
@@ -57,7 +58,7 @@ export class ChannelDelivery {
   }
 
   /** A live message: it goes out after the messages before it (recovered if missing here), and after the backlog. */
-  deliver(message: MessageInfo, json: string, previousSeq: number): void {
+  deliver(message: MessageInfo, json: string | undefined, previousSeq: number): void {
     const sent = this.sent ?? 0
     // The common case, kept cheap: live, with nothing missing before it.
     if (!this.held && !this.waiting && previousSeq <= sent) {
@@ -80,7 +81,7 @@ export class ChannelDelivery {
     for await (const message of this.options.recover(after, through)) {
       if (!outlet.isOpen) break
       if ((this.sent ?? 0) >= message.seq) continue
-      const written = new Promise<void>((resolve) => this.send(message, messageJson(message), () => resolve()))
+      const written = new Promise<void>((resolve) => this.send(message, deliverableJson(message), () => resolve()))
       count++
       // Paced by the reader: recovery never fills the buffer that live delivery is cut at.
       if (outlet.congested) await Promise.race([written, outlet.gone])
@@ -159,10 +160,16 @@ export class ChannelDelivery {
     )
   }
 
-  private send(message: MessageInfo, json: string, onSent?: Sent): void {
+  /** Sends a message; one that cannot be serialised is replaced by an error frame, and delivery moves past it. */
+  private send(message: MessageInfo, json: string | undefined, onSent?: Sent): void {
     const { seq, timestamp } = message
     this.sent = seq
     const role = this.role
+    if (json === undefined) {
+      this.options.events.undeliverable(this.options.channelId, seq)
+      const error = new Errors.Undeliverable(seq, this.options.channelId)
+      json = JSON.stringify(errorFrame(error.code, error.message, undefined))
+    }
     this.options.outlet.send(json, (error) => {
       if (!error && role) this.options.events.delivered(this.options.channelId, role, seq, timestamp)
       onSent?.(error)

@@ -40,8 +40,8 @@ export class Deliveries {
     return channel
   }
 
-  /** A live message for this connection (`previousSeq`: its sender's message before it). */
-  deliver(message: MessageInfo, json: string, role: Role, previousSeq: number): void {
+  /** A live message for this connection (`previousSeq`: its sender's message before it; `json` undefined: undeliverable). */
+  deliver(message: MessageInfo, json: string | undefined, role: Role, previousSeq: number): void {
     this.channel(message.channel_id, role).deliver(message, json, previousSeq)
   }
 

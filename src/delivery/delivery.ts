@@ -11,6 +11,8 @@ export interface DeliveryHooks {
   delivered(storedAt: string): void
   /** A live message waited for earlier ones read from the store. */
   gap(): void
+  /** A stored message could not be serialised and was skipped. */
+  undeliverable(channelId: string, seq: number): void
 }
 
 export class Delivery {
@@ -28,6 +30,7 @@ export class Delivery {
         hooks.delivered(storedAt)
       },
       gap: () => hooks.gap(),
+      undeliverable: (channelId, seq) => hooks.undeliverable(channelId, seq),
     })
   }
 

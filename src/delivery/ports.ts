@@ -30,6 +30,8 @@ export interface DeliveryEvents {
   delivered(channelId: string, role: Role, seq: number, storedAt: string): void
   /** A live message waits for earlier ones recovered from the store. */
   gap(): void
+  /** A stored message could not be serialised: the recipient was told, and delivery went on past it. */
+  undeliverable(channelId: string, seq: number): void
 }
 
 /** Live messages one connection may hold back, over all its channels (while it replays or fills gaps). */

@@ -5,6 +5,10 @@
 import fp from 'fastify-plugin'
 import { createChat, type Chat, type ChatBroker } from '../chat/index.js'
 
+/** Chat requests expired per sweep, and the longest time between sweeps. */
+const EXPIRE_BATCH = 100
+const MAX_EXPIRY_SWEEP_MS = 60_000
+
 declare module 'fastify' {
   interface FastifyInstance {
     chat: Chat
@@ -33,6 +37,16 @@ export const chatPlugin = fp(
       for (const { message } of batch) events.emit({ kind: 'message', message })
     })
     app.decorate('chat', chat)
+
+    // Chat requests nobody answered expire: looked for a tenth of PENDING_REQUEST_TTL_MS apart.
+    const ttl = app.config.PENDING_REQUEST_TTL_MS
+    const expiry = setInterval(() => {
+      chat.lifecycle.expire(new Date(Date.now() - ttl), EXPIRE_BATCH).then(
+        (expired) => metrics.requestsExpired.inc(expired),
+        (error: unknown) => app.log.warn({ err: error }, 'expiring chat requests failed'),
+      )
+    }, Math.min(ttl / 10, MAX_EXPIRY_SWEEP_MS)).unref()
+    app.addHook('onClose', () => clearInterval(expiry))
   },
   { name: 'chat', dependencies: ['metrics', 'store', 'broker', 'events'] },
 )

@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket'
 import { Delivery } from '../delivery/delivery.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
+import { ConnectionBudgets, SWEEP_MS } from '../transport/budgets.js'
 import { Router } from '../transport/router.js'
 import { wsRoute } from '../transport/ws-route.js'
 
@@ -39,6 +40,10 @@ export const transportPlugin = fp(
         metrics.deliverySeconds.observe(Math.max(0, Date.now() - Date.parse(storedAt)) / 1000)
       },
       gap: () => metrics.gapFills.inc(),
+      undeliverable: (channelId, seq) => {
+        metrics.undeliverable.inc()
+        app.log.error({ channel_id: channelId, seq }, 'stored message cannot be serialised; skipped')
+      },
     })
     const router = new Router(broker, delivery)
     const transport: Transport = { router, delivery, tasks: new TaskSet(), closing: false }
@@ -48,12 +53,19 @@ export const transportPlugin = fp(
     const heartbeat = setInterval(() => {
       for (const connection of router.all()) if (!connection.heartbeat()) metrics.heartbeatTimeouts.inc()
     }, config.HEARTBEAT_INTERVAL_MS).unref()
+    const budgets = new ConnectionBudgets({
+      fragmentTimeoutMs: config.FRAGMENT_TIMEOUT_MS,
+      maxTotalBufferedBytes: config.MAX_TOTAL_BUFFERED_BYTES,
+      onBreach: (limit) => metrics.limitBreaches.inc({ limit }),
+    })
+    const sweep = setInterval(() => budgets.sweep(router.all()), SWEEP_MS).unref()
 
     await app.register(websocket, {
       options: { maxPayload: config.MAX_FRAME_BYTES * HARD_LIMIT_FACTOR },
       preClose: async () => {
         transport.closing = true
         clearInterval(heartbeat)
+        clearInterval(sweep)
         // Frames already accepted finish (their messages stored and acked) before sockets close.
         await transport.tasks.settled(CLOSE_GRACE_MS)
         await store.writer.drain()

@@ -1,7 +1,8 @@
 // How REST input is read and checked. Route schemas are TypeBox schemas compiled once with
 // TypeBox's compiler (the same one /ws frames use). Query strings and path parameters get their
 // defaults and are converted from text; bodies are checked as sent (no "42" for 42). A missing
-// or empty JSON body counts as {}, so that required fields are reported by name.
+// or empty JSON body counts as {}, so that required fields are reported by name. Integers in a
+// query or path must be written as plain digits.
 import fp from 'fastify-plugin'
 import sjson from 'secure-json-parse'
 import type { TSchema } from '@sinclair/typebox'
@@ -9,11 +10,30 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { Errors } from '../errors.js'
 
+/** Text read as an integer must be digits only: no 1e400, 0x10, 10.5 or " 5" read as something else. */
+const INTEGER_TEXT = /^-?[0-9]{1,16}$/
+
+/** The top-level fields of a query or params schema that hold integers. */
+function integerFields(schema: TSchema): string[] {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties ?? {}
+  return Object.entries(properties)
+    .filter(([, field]) => field.type === 'integer')
+    .map(([key]) => key)
+}
+
+function plainInteger(input: unknown, key: string): boolean {
+  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined
+  return typeof value !== 'string' || INTEGER_TEXT.test(value)
+}
+
 export const validationPlugin = fp(
   async (app) => {
     app.setValidatorCompiler(({ schema, httpPart }) => {
       const check = TypeCompiler.Compile(schema as TSchema)
+      const integers = integerFields(schema as TSchema)
       return (input: unknown) => {
+        const loose = httpPart === 'body' ? undefined : integers.find((key) => !plainInteger(input, key))
+        if (loose !== undefined) return { error: new Error(`${httpPart ?? 'input'}.${loose}: Expected a plain integer (digits only)`) }
         const value = httpPart === 'body' ? (input ?? {}) : Value.Convert(check.Schema(), Value.Default(check.Schema(), input))
         if (check.Check(value)) return { value }
         const error = check.Errors(value).First()

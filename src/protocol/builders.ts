@@ -66,6 +66,15 @@ export const serviceFrame = (service: Service): ServiceRegisteredFrame => ({ typ
 /** A stored message as its recipients get it, serialised once for all of them. */
 export const messageJson = (message: MessageInfo): string => JSON.stringify({ type: 'chat_message', ...message })
 
+/** The message's frame, or undefined for a stored message that cannot be serialised (it is skipped, not retried). */
+export function deliverableJson(message: MessageInfo): string | undefined {
+  try {
+    return messageJson(message)
+  } catch {
+    return undefined
+  }
+}
+
 /** The sender's receipt: the message is stored (`duplicate`: it was, before, under the same client_msg_id). */
 export function ackFrame(message: MessageInfo, duplicate: boolean): AckFrame {
   return {

@@ -1,6 +1,7 @@
 // WebSocket close codes the hub uses, in one place. 1xxx are RFC 6455 codes; 4xxx are the hub's own.
 export const CloseCode = {
   GOING_AWAY: 1001,
+  POLICY: 1008,
   TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
   TOO_MANY_ERRORS: 4400,
@@ -12,6 +13,8 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
 export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.GOING_AWAY]: 'The hub is shutting down; reconnect (to it or another instance) and resume.',
+  [CloseCode.POLICY]:
+    'A message sent in fragments stayed unfinished longer than FRAGMENT_TIMEOUT_MS, or the hub ran past MAX_TOTAL_BUFFERED_BYTES and this connection held the most. Reconnect and resume; nothing acked is lost.',
   [CloseCode.TOO_BIG]: 'A frame exceeded four times max_frame_bytes.',
   [CloseCode.INTERNAL_ERROR]:
     'The hub could not read the store to keep a channel in order; reconnect and resume: nothing is lost.',

@@ -4,13 +4,17 @@
 // name, and refer to it wherever it is used.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { CHANNEL_STATUSES } from '../domain/channel.js'
+import { Metadata } from './metadata.js'
 import { AGENT_EXAMPLE, CHANNEL_EXAMPLE, EXAMPLE, HISTORY_EXAMPLE, MESSAGE_EXAMPLE, SERVICE_EXAMPLE } from './examples.js'
 
 const NAME_PATTERN = '^[A-Za-z0-9._:-]+$'
-/** Free text the databases can store: any Unicode but NUL (PostgreSQL text cannot hold it). */
-const TEXT_PATTERN = '^[^\\u0000]*$'
+/**
+ * Free text the databases can store: any Unicode but NUL (PostgreSQL text cannot hold it), and
+ * no lone surrogate (it has no UTF-8 form).
+ */
+const TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$'
 
-/** A free-text string: no NUL characters, bounded length. */
+/** A free-text string: no NUL characters nor lone surrogates, bounded length. */
 export const Text = (maxLength: number, options: { minLength?: number; description?: string; examples?: string[] } = {}) =>
   Type.String({ maxLength, pattern: TEXT_PATTERN, ...options })
 
@@ -36,11 +40,8 @@ export const Seq = Type.Integer({
   examples: [1],
 })
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.', examples: [EXAMPLE.sentAt] })
-export const Content = Text(200_000, { minLength: 1, description: 'Message text (any Unicode but NUL).', examples: [EXAMPLE.question] })
-export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Any JSON object the sender attaches to a message.',
-  examples: [EXAMPLE.metadata],
-})
+export const Content = Text(200_000, { minLength: 1, description: 'Message text (any Unicode but NUL and lone surrogates).', examples: [EXAMPLE.question] })
+export { Metadata }
 export const Reason = Text(1000, { description: 'Why, in a few words; shown to the other agent.', examples: [EXAMPLE.reason] })
 export const Description = Text(2000, { description: 'What the service does, for consumers choosing one.', examples: [EXAMPLE.description] })
 export const ChannelStatus = Type.Union(
@@ -84,7 +85,7 @@ export const Channel = Type.Object(
     created_at: Timestamp,
     ended_at: Nullable(Type.String({ format: 'date-time', description: 'When it was rejected or ended.', examples: [EXAMPLE.endedAt] })),
     end_reason: Nullable(Type.String({ description: 'The reason given when it was rejected or ended.' })),
-    ended_by: Nullable(Type.String({ description: 'Agent that ended the channel, or "admin".' })),
+    ended_by: Nullable(Type.String({ description: 'Agent that ended the channel, "admin", or "hub" (a request that expired).' })),
     last_seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'Seq of its latest message; 0 before the first.' }),
   },
   { $id: 'Channel', description: 'A conversation between one provider and one consumer.', examples: [CHANNEL_EXAMPLE] },
@@ -112,6 +113,8 @@ export type MessageInfo = Static<typeof Message>
 /** Largest page of history one request returns. */
 export const HISTORY_MAX_LIMIT = 500
 export const HISTORY_DEFAULT_LIMIT = 50
+/** Bytes of messages past which a history page stops early (it always holds one message). */
+export const HISTORY_MAX_BYTES = 4 * 1024 * 1024
 
 export const HistoryLimit = Type.Integer({
   minimum: 1,
@@ -123,7 +126,9 @@ export const HistoryPage = Type.Object(
   {
     channel_id: ChannelId,
     messages: Type.Array(Message, { description: 'Oldest first.' }),
-    has_more: Type.Boolean({ description: 'More messages lie beyond this page in the direction it was read.' }),
+    has_more: Type.Boolean({
+      description: `More messages lie beyond this page in the direction it was read. A page stops early once its messages reach ${HISTORY_MAX_BYTES / 1024 / 1024} MiB.`,
+    }),
     first_seq: Type.Optional(
       Type.Integer({
         minimum: 2,

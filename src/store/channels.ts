@@ -173,6 +173,12 @@ export class ChannelStore {
     return this.db.channel.count({ where: { consumerId, status: 'pending' } })
   }
 
+  /** Up to `take` chat requests waiting since before `cutoff`, the oldest first. */
+  async pendingSince(cutoff: Date, take: number): Promise<StoredChannel[]> {
+    const rows = await this.db.channel.findMany({ where: { status: 'pending', createdAt: { lt: cutoff } }, orderBy: { createdAt: 'asc' }, take })
+    return rows.map(asChannel)
+  }
+
   /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
   async pendingFor(providerId: string): Promise<StoredChannel[]> {
     const rows = await this.log.read<ChannelRow>(

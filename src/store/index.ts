@@ -50,7 +50,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const onError = (error: unknown) => void (health.noted(error) ?? options.onError(error))
   const database = await openDatabase(options.databaseUrl, onError, options.pool)
   const db = database.prisma
-  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch })
+  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch, onListenerError: options.onError })
   writer.onCommitted(() => health.recovered())
   const probe = async (): Promise<boolean> => {
     try {

@@ -1,6 +1,8 @@
 // Group commit: messages submitted in one turn of the event loop, or while a transaction runs,
 // share the next transaction (and its fsync); an idle hub writes at the end of the turn.
 // A message counts as stored, and is acked, only after its transaction commits.
+import { Errors } from '../errors.js'
+import { metadataJson } from '../protocol/metadata.js'
 import type { MessageLog } from './message-log.js'
 import { faultOf } from './faults.js'
 import type { MessageDraft, Outcome, StoredMessage } from './message-log.js'
@@ -10,6 +12,8 @@ export type { MessageDraft, StoredMessage } from './message-log.js'
 export interface WriterOptions {
   maxBatch: number
   onBatch?: ((size: number, seconds: number) => void) | undefined
+  /** A commit listener or an ack threw: the batch is stored all the same, and the rest goes on. */
+  onListenerError?: ((error: unknown) => void) | undefined
 }
 
 export type CommitListener = (stored: StoredMessage[]) => void
@@ -41,6 +45,12 @@ export class MessageWriter {
    */
   submit(draft: MessageDraft, onStored?: (stored: StoredMessage) => void): Promise<StoredMessage> {
     return new Promise((resolve, reject) => {
+      // Serialised before it joins a batch, so that no message can fail the transaction of others.
+      try {
+        if (draft.metadata !== undefined) metadataJson(draft.metadata)
+      } catch (error) {
+        return reject(new Errors.BadRequest((error as Error).message))
+      }
       this.queue.push({ draft, ticket: ++this.issued, onStored, resolve, reject })
       this.kick()
     })
@@ -68,6 +78,7 @@ export class MessageWriter {
     // frame that already arrived, so that they share one transaction (and one fsync).
     this.running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.run())
+      .catch((error: unknown) => this.options.onListenerError?.(error))
       .finally(() => {
         this.running = null
         this.kick()
@@ -84,16 +95,42 @@ export class MessageWriter {
     }
   }
 
+  /**
+   * Commits a batch. A failed batch is tried once more whole (a client_msg_id racing another
+   * instance is then found stored); failing again, it is halved until the messages that fail are
+   * alone, so that one bad message costs a few transactions, never one per message. The failures
+   * one batch may cost are bounded: past them the cause is the database, not a message, and the
+   * rest is refused with its error.
+   */
   private async commit(drafts: MessageDraft[]): Promise<Outcome[]> {
     try {
       return await this.log.write(drafts)
+    } catch {
+      const failures = { left: 4 + 2 * Math.ceil(Math.log2(drafts.length + 1)) }
+      return this.isolate(drafts, failures)
+    }
+  }
+
+  private async isolate(drafts: MessageDraft[], failures: { left: number }): Promise<Outcome[]> {
+    if (failures.left <= 0) return drafts.map(() => ({ error: new Errors.Unavailable('The messages could not be stored; retry') }))
+    try {
+      return await this.log.write(drafts)
     } catch (error) {
-      // The storage's condition refuses every message alike: trying them one by one would only wait longer.
-      if (drafts.length === 1 || faultOf(error)) return drafts.map(() => ({ error: error as Error }))
-      // One bad message (say, a client_msg_id racing another instance) must not sink the rest.
-      const outcomes: Outcome[] = []
-      for (const draft of drafts) outcomes.push(...(await this.commit([draft])))
-      return outcomes
+      // The storage's condition refuses every message alike: splitting the batch would only wait longer.
+      failures.left--
+      if (drafts.length === 1 || failures.left <= 0 || faultOf(error)) return drafts.map(() => ({ error: error as Error }))
+      const middle = Math.ceil(drafts.length / 2)
+      const first = await this.isolate(drafts.slice(0, middle), failures)
+      return [...first, ...(await this.isolate(drafts.slice(middle), failures))]
+    }
+  }
+
+  /** Runs a listener or an ack; one that throws must not keep the batch's senders waiting. */
+  private guard(run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      this.options.onListenerError?.(error)
     }
   }
 
@@ -102,11 +139,12 @@ export class MessageWriter {
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome && 'stored' in outcome) {
-        pending.onStored?.(outcome.stored)
+        const { onStored } = pending
+        if (onStored) this.guard(() => onStored(outcome.stored))
         if (!outcome.stored.duplicate) fresh.push(outcome.stored)
       }
     })
-    if (fresh.length > 0) for (const listener of this.listeners) listener(fresh)
+    if (fresh.length > 0) for (const listener of this.listeners) this.guard(() => listener(fresh))
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome && 'stored' in outcome) pending.resolve(outcome.stored)

@@ -5,6 +5,7 @@
 // pipeline (write-pipeline.ts) runs it between the statements of each transaction.
 import { isMember, roleOf, type Parties, type Role } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import { metadataJson } from '../protocol/metadata.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import { newMessageId } from './ids.js'
 import { toMessage, type MessageDraft, type MessageRow, type Outcome, type StoredMessage } from './message-log.js'
@@ -106,7 +107,7 @@ export function settle(
         seq: ++seq,
         sender_id: draft.senderId,
         content: draft.content,
-        metadata: draft.metadata === undefined ? null : JSON.stringify(draft.metadata),
+        metadata: draft.metadata === undefined ? null : metadataJson(draft.metadata),
         client_msg_id: draft.clientMsgId ?? null,
         created_at: now,
       }

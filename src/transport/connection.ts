@@ -31,6 +31,8 @@ export class Connection implements Outlet {
   /** Reading is paused (backpressure): pongs wait unread in TCP, so silence is not death. */
   private readingPaused = false
   private corked = false
+  /** The socket has closed (not merely begun to). */
+  ended = false
   /** Opened with ?resume=1: replay waits for the client's resume frame. */
   private resumePending: boolean
 
@@ -43,7 +45,12 @@ export class Connection implements Outlet {
   ) {
     this.resumePending = resume
     this.deliveries = delivery.open(agentId, this)
-    this.gone = new Promise((resolve) => socket.once('close', () => resolve()))
+    this.gone = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true
+        resolve()
+      }),
+    )
     socket.on('pong', () => (this.alive = true))
     socket.on('message', () => (this.alive = true))
   }
@@ -86,6 +93,17 @@ export class Connection implements Outlet {
     this.socket.resume()
   }
 
+  /** Bytes of a message arriving in fragments, held until its last one (ws's receiver keeps them). */
+  get unfinishedBytes(): number {
+    const receiver = (this.socket as unknown as { _receiver?: Partial<Record<'_fragmented' | '_totalPayloadLength', number>> })._receiver
+    return receiver?._fragmented ? (receiver._totalPayloadLength ?? 0) : 0
+  }
+
+  /** Bytes this connection holds in the hub: frames waiting to be written, and an unfinished message. */
+  get heldBytes(): number {
+    return this.socket.bufferedAmount + this.unfinishedBytes
+  }
+
   get isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN
   }
@@ -122,6 +140,12 @@ export class Connection implements Outlet {
 
   sendFrame(frame: HubFrame): void {
     this.send(JSON.stringify(frame))
+  }
+
+  /** Sends a frame; when the socket is congested, settles only once it is written (or the socket gone), like replay. */
+  async sendPaced(frame: HubFrame): Promise<void> {
+    const written = new Promise<void>((resolve) => this.send(JSON.stringify(frame), () => resolve()))
+    if (this.congested) await Promise.race([written, this.gone])
   }
 
   close(code: CloseCode, reason: string): void {

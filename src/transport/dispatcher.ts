@@ -2,10 +2,12 @@
 // arrival order. Flow control is the read window's: frames in flight are bounded, and a
 // connection over its pace (MAX_FRAMES_PER_SECOND) is read more slowly, never refused. Every
 // refusal becomes an `error` frame; a client that keeps sending frames the hub must refuse
-// (garbage, forbidden or invalid ones) is disconnected with 4400.
+// (garbage, forbidden or invalid ones) is disconnected with 4400. The frames waiting for their
+// turn are bounded per connection and hub-wide (WorkQueue), and those of a connection that has
+// closed are dropped, not run.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
-import { Errors, isHubError } from '../errors.js'
+import { Errors, isHubError, retryable } from '../errors.js'
 import { errorFrame, replyTo } from '../protocol/builders.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import type { ClientFrame, HubFrame } from '../protocol/frames.js'
@@ -36,10 +38,26 @@ export interface DispatcherOptions {
   closing: () => boolean
   /** Turns the storage's failures (unreachable, full, read-only) into UNAVAILABLE. */
   storage: Pick<StorageHealth, 'refusal'>
+  /** Frames waiting to be handled, of every connection. */
+  queue: WorkQueue
 }
+
+/** Frames waiting to be handled: at most `perConnection` of one connection, `total` of all. */
+export class WorkQueue {
+  waiting = 0
+  constructor(
+    readonly perConnection: number,
+    readonly total: number,
+  ) {}
+}
+
+/** How long a frame refused for a full queue is told to wait: about a group commit or two. */
+const QUEUE_RETRY_MS = 50
 
 export class FrameDispatcher {
   private tail: Promise<void> = Promise.resolve()
+  /** This connection's frames accepted and not yet handled. */
+  private waiting = 0
   private readonly errorTokens = new TokenBucket(ERROR_BURST, ERROR_REFILL_PER_SECOND)
   private readonly frameTokens: TokenBucket
   private readonly window: ReadWindow
@@ -76,9 +94,26 @@ export class FrameDispatcher {
     if (this.options.closing()) {
       return this.refuse(new Errors.Unavailable('The hub is shutting down; reconnect and retry'), parsed.requestId)
     }
+    const { queue } = this.options
+    if (this.waiting >= queue.perConnection || queue.waiting >= queue.total) {
+      this.options.metrics.limitBreaches.inc({ limit: this.waiting >= queue.perConnection ? 'max_queued_frames' : 'max_total_queued_frames' })
+      // The hub's backlog, not necessarily this client's doing: not held against it.
+      return this.refuse(retryable(new Errors.RateLimited('Too many frames waiting for the database; retry shortly'), QUEUE_RETRY_MS), parsed.requestId, false)
+    }
     this.options.metrics.framesReceived.inc({ type: frame.type })
     const release = this.window.take(buffer.byteLength)
-    this.tail = this.tail.then(() => this.handle(frame, parsed.requestId, release))
+    this.waiting++
+    queue.waiting++
+    this.tail = this.tail.then(async () => {
+      try {
+        // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
+        if (this.connection.ended) release()
+        else await this.handle(frame, parsed.requestId, release)
+      } finally {
+        this.waiting--
+        queue.waiting--
+      }
+    })
     this.options.tasks.track(this.tail)
   }
 
@@ -103,7 +138,7 @@ export class FrameDispatcher {
     if (!kept) release()
   }
 
-  private refuse(failure: unknown, requestId: Parsed['requestId']): void {
+  private refuse(failure: unknown, requestId: Parsed['requestId'], counted = true): void {
     // The storage's condition is logged by the health, once per episode, not once per frame.
     const error = this.options.storage.refusal(failure) ?? failure
     const known = isHubError(error)
@@ -112,7 +147,7 @@ export class FrameDispatcher {
     this.options.metrics.frameErrors.inc({ code })
     this.connection.sendFrame(errorFrame(code, known ? error.message : 'Internal error', requestId, known ? error.retryAfterMs : undefined))
     // The hub's own failures (and its shutting down) are not held against the client.
-    if (known && error.statusCode !== 503 && !this.errorTokens.take()) {
+    if (counted && known && error.statusCode !== 503 && !this.errorTokens.take()) {
       this.connection.close(CloseCode.TOO_MANY_ERRORS, 'too many refused frames')
     }
   }

@@ -3,7 +3,7 @@
 import type { Chat } from '../chat/index.js'
 import { asAgent } from '../domain/actor.js'
 import { Errors } from '../errors.js'
-import { ackFrame, serviceFrame } from '../protocol/builders.js'
+import { ackFrame, replyTo, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
 import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
@@ -70,7 +70,8 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
         ...frame,
         limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
       })
-      ctx.reply({ type: 'chat_history', ...page })
+      // Paced like replay: a reader of large pages waits for the socket before its next frame.
+      await ctx.connection.sendPaced(replyTo({ type: 'chat_history', ...page }, ctx.origin.requestId))
     },
     resume: async (ctx, frame) => {
       if (!ctx.connection.takeResume()) {

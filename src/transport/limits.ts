@@ -44,7 +44,7 @@ export class TokenBucket {
 }
 
 /**
- * Connections per agent, counted from the moment an upgrade is let through (not when its socket
+ * Connections per agent (or per client address), counted from the moment an upgrade is let through (not when its socket
  * opens), so that upgrades racing each other cannot together pass the limit.
  */
 export class ConnectionSlots {
@@ -55,6 +55,8 @@ export class ConnectionSlots {
     private readonly max: number,
     /** Called for each upgrade refused for passing the limit. */
     private readonly onRefused: () => void = () => undefined,
+    /** The error refusing a key that holds `max` slots. */
+    private readonly refusal: (key: string, max: number) => Error = (key, max) => new Errors.TooManyConnections(key, max),
   ) {}
 
   /**
@@ -66,7 +68,7 @@ export class ConnectionSlots {
     const count = this.held.get(agentId) ?? 0
     if (count >= this.max) {
       this.onRefused()
-      throw new Errors.TooManyConnections(agentId, this.max)
+      throw this.refusal(agentId, this.max)
     }
     this.held.set(agentId, count + 1)
     let released = false

@@ -6,7 +6,7 @@ import type { Broker, BrokerHandler } from '../broker/broker.js'
 import type { Deliveries } from '../delivery/deliveries.js'
 import type { Delivery } from '../delivery/delivery.js'
 import type { LocalDeliveries } from '../delivery/recovery.js'
-import { messageJson, replyTo } from '../protocol/builders.js'
+import { deliverableJson, replyTo } from '../protocol/builders.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame, RequestIdValue } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
@@ -95,7 +95,7 @@ export class Router implements BrokerHandler, LocalDeliveries {
     for (const { message, recipientId, recipientRole, previousSeq } of batch) {
       const connections = this.byAgent.get(recipientId)
       if (!connections) continue
-      const json = messageJson(message)
+      const json = deliverableJson(message)
       for (const connection of connections) connection.deliveries.deliver(message, json, recipientRole, previousSeq)
     }
   }

@@ -14,7 +14,7 @@ import { EXAMPLE } from '../protocol/examples.js'
 import { refusal } from '../routes/common.js'
 import { Connection } from './connection.js'
 import { logConnection } from './connection-log.js'
-import { FrameDispatcher } from './dispatcher.js'
+import { FrameDispatcher, WorkQueue } from './dispatcher.js'
 import { grantedHandlers } from './frame-grants.js'
 import { createHandlers, type Replay } from './handlers.js'
 import { ConnectionSlots, OriginPolicy } from './limits.js'
@@ -58,8 +58,9 @@ const refusals = {
     new Errors.OriginNotAllowed('https://elsewhere.example'),
   ),
   429: refusal(
-    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, or this address passed RATE_LIMIT_PER_MINUTE.',
+    'The agent already holds MAX_CONNECTIONS_PER_AGENT connections, its address MAX_CONNECTIONS_PER_ADDRESS, or this address passed RATE_LIMIT_PER_MINUTE.',
     new Errors.TooManyConnections(EXAMPLE.consumer, 16),
+    new Errors.TooManyFromAddress('203.0.113.7', 4096),
     new Errors.RateLimited('More than 1200 requests a minute from this address; retry in 1 minute'),
   ),
   503: refusal(
@@ -78,6 +79,12 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
   )
+  const queue = new WorkQueue(config.MAX_QUEUED_FRAMES, config.MAX_TOTAL_QUEUED_FRAMES)
+  const addresses = new ConnectionSlots(
+    config.MAX_CONNECTIONS_PER_ADDRESS,
+    () => metrics.limitBreaches.inc({ limit: 'max_connections_per_address' }),
+    (address, max) => new Errors.TooManyFromAddress(address, max),
+  )
 
   app.get(
     '/ws',
@@ -89,6 +96,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
+        addresses.take(request.ip, request.raw)
         request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
         const { agentId } = request.identity
         // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
@@ -120,10 +128,12 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         tasks: hub.tasks,
         closing: () => hub.closing,
         storage: store.health,
+        queue,
       })
       socket.on('message', (data) => dispatcher.receive(data))
       socket.on('close', () => {
         slots.release(request.raw)
+        addresses.release(request.raw)
         hub.router.remove(connection)
         metrics.connections.dec()
         hub.tasks.run(

@@ -13,7 +13,7 @@ function channel(outlet: FakeOutlet, store = fakeStore(), options: { held?: bool
     channelId: 'ch',
     outlet,
     recover: store.recover,
-    events: { delivered: (_channelId, _role, seq) => delivered.push(seq), gap: () => gaps++ },
+    events: { delivered: (_channelId, _role, seq) => delivered.push(seq), gap: () => gaps++, undeliverable: () => undefined },
     budget: options.budget ?? new HeldBudget(),
     held: options.held ?? false,
   })

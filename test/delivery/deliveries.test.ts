@@ -14,6 +14,7 @@ function deliveries() {
   const connection = new Deliveries('consumer', outlet, () => store.recover, {
     delivered: (channelId, role, seq) => cursors.push([channelId, role, seq]),
     gap: () => undefined,
+    undeliverable: () => undefined,
   })
   const live = (channelId: string, seq: number) =>
     connection.deliver(message(seq, 'provider', channelId), messageJson(message(seq, 'provider', channelId)), 'consumer', seq - 1)

@@ -61,7 +61,7 @@ export interface ChatRequestFrame {
    */
   service_id: string
   /**
-   * Message text (any Unicode but NUL).
+   * Message text (any Unicode but NUL and lone surrogates).
    */
   message?: string
 }
@@ -114,7 +114,7 @@ export interface ChatMessageFrame {
    */
   target_agent?: string
   /**
-   * Message text (any Unicode but NUL).
+   * Message text (any Unicode but NUL and lone surrogates).
    */
   content: string
   metadata?: Metadata
@@ -128,7 +128,7 @@ export interface ChatMessageFrame {
   client_msg_id?: string
 }
 /**
- * Any JSON object the sender attaches to a message.
+ * Any JSON object the sender attaches to a message: at most 32 levels deep and 64 KiB as JSON.
  */
 export interface Metadata {
   [k: string]: unknown
@@ -459,7 +459,7 @@ export interface HistoryFrame {
    */
   messages: Message[]
   /**
-   * More messages lie beyond this page in the direction it was read.
+   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 4 MiB.
    */
   has_more: boolean
   /**
@@ -626,7 +626,7 @@ export interface HistoryPage {
    */
   messages: Message[]
   /**
-   * More messages lie beyond this page in the direction it was read.
+   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 4 MiB.
    */
   has_more: boolean
   /**
