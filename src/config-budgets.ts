@@ -27,12 +27,13 @@ export const BudgetSettings = {
   }),
   MAX_QUEUED_FRAMES: Type.Integer({
     minimum: 1,
-    default: 1000,
+    // Above what one read can bring past the read window (MAX_FRAMES_IN_FLIGHT): a fast sender is paused, not refused.
+    default: 4096,
     description: 'Frames of one connection waiting for the database; more get RATE_LIMITED. Dropped when the connection closes.',
   }),
   MAX_TOTAL_QUEUED_FRAMES: Type.Integer({
     minimum: 1,
-    default: 50_000,
+    default: 262_144,
     description: 'Frames of all connections together waiting for the database; more get RATE_LIMITED.',
   }),
   PENDING_REQUEST_TTL_MS: Type.Integer({

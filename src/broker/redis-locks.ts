@@ -3,7 +3,7 @@
 // Without Redis the local lock alone serialises, as on a single instance.
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { Errors } from '../errors.js'
+import { Errors, retryable } from '../errors.js'
 import { KeyedLock, type Locks } from '../lib/keyed-lock.js'
 
 /** A lock outlives a crashed holder by at most this long. */
@@ -45,7 +45,7 @@ export class RedisLocks implements Locks {
         this.onUnavailable(error)
         return undefined
       }
-      if (Date.now() > deadline) throw new Errors.Unavailable('Another hub instance is busy with these agents; try again')
+      if (Date.now() > deadline) throw retryable(new Errors.Unavailable('Another hub instance is busy with these agents; try again'), LOCK_TTL_MS / 10)
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100) * (0.5 + Math.random())))
     }
   }

@@ -1,7 +1,7 @@
 // Group commit: messages submitted in one turn of the event loop, or while a transaction runs,
 // share the next transaction (and its fsync); an idle hub writes at the end of the turn.
 // A message counts as stored, and is acked, only after its transaction commits.
-import { Errors } from '../errors.js'
+import { Errors, retryable } from '../errors.js'
 import { metadataJson } from '../protocol/metadata.js'
 import type { MessageLog } from './message-log.js'
 import { faultOf } from './faults.js'
@@ -105,18 +105,19 @@ export class MessageWriter {
   private async commit(drafts: MessageDraft[]): Promise<Outcome[]> {
     try {
       return await this.log.write(drafts)
-    } catch {
+    } catch (error) {
+      // The storage's condition refuses every message alike: splitting the batch would only wait longer.
+      if (faultOf(error)) return drafts.map(() => ({ error: error as Error }))
       const failures = { left: 4 + 2 * Math.ceil(Math.log2(drafts.length + 1)) }
       return this.isolate(drafts, failures)
     }
   }
 
   private async isolate(drafts: MessageDraft[], failures: { left: number }): Promise<Outcome[]> {
-    if (failures.left <= 0) return drafts.map(() => ({ error: new Errors.Unavailable('The messages could not be stored; retry') }))
+    if (failures.left <= 0) return drafts.map(() => ({ error: retryable(new Errors.Unavailable('The messages could not be stored; retry'), 500) }))
     try {
       return await this.log.write(drafts)
     } catch (error) {
-      // The storage's condition refuses every message alike: splitting the batch would only wait longer.
       failures.left--
       if (drafts.length === 1 || failures.left <= 0 || faultOf(error)) return drafts.map(() => ({ error: error as Error }))
       const middle = Math.ceil(drafts.length / 2)

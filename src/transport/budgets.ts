@@ -26,7 +26,8 @@ export class ConnectionBudgets {
     const holding: Array<[Connection, number]> = []
     for (const connection of connections) {
       if (!connection.isOpen) continue
-      if (connection.unfinishedBytes === 0) this.unfinishedSince.delete(connection)
+      // A socket the hub stopped reading (backpressure) cannot finish its message: its clock waits too.
+      if (connection.unfinishedBytes === 0 || connection.readingPaused) this.unfinishedSince.delete(connection)
       else {
         const since = this.unfinishedSince.get(connection) ?? now
         this.unfinishedSince.set(connection, since)

@@ -29,7 +29,7 @@ export class Connection implements Outlet {
   framesOut = 0
   private alive = true
   /** Reading is paused (backpressure): pongs wait unread in TCP, so silence is not death. */
-  private readingPaused = false
+  private paused = false
   private corked = false
   /** The socket has closed (not merely begun to). */
   ended = false
@@ -64,7 +64,7 @@ export class Connection implements Outlet {
 
   /** Pings the peer; returns false (and drops the connection) if it never answered the last ping. */
   heartbeat(): boolean {
-    const answered = this.alive || this.readingPaused
+    const answered = this.alive || this.paused
     this.alive = false
     // Closing already (dropped by an earlier beat, or closed for another reason): one that is
     // still silent a beat later is cut, without counting as a missed ping again.
@@ -83,12 +83,12 @@ export class Connection implements Outlet {
 
   /** Stops reading the socket: TCP pushes back on the sender until resumeReading(). */
   pauseReading(): void {
-    this.readingPaused = true
+    this.paused = true
     this.socket.pause()
   }
 
   resumeReading(): void {
-    this.readingPaused = false
+    this.paused = false
     this.alive = true
     this.socket.resume()
   }
@@ -102,6 +102,11 @@ export class Connection implements Outlet {
   /** Bytes this connection holds in the hub: frames waiting to be written, and an unfinished message. */
   get heldBytes(): number {
     return this.socket.bufferedAmount + this.unfinishedBytes
+  }
+
+  /** The hub stopped reading this socket (backpressure) and has not resumed yet. */
+  get readingPaused(): boolean {
+    return this.paused
   }
 
   get isOpen(): boolean {

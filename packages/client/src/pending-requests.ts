@@ -109,6 +109,8 @@ export class PendingRequests {
         // Without a hint, a hub refusing for now (shutting down) is met again on the next connection.
         const hint = frame.retry_after_ms ?? (frame.code === 'UNAVAILABLE' ? 'reconnect' : undefined)
         this.pace.refused(entry.epoch, hint)
+        // A refusal of an earlier episode frees a window slot: what waits may go once the hold allows.
+        this.flush()
         return true
       }
       this.finish(entry)

@@ -6,6 +6,9 @@
 // before the episode began belong to it and change nothing more. A new connection starts afresh.
 import { createBackoff, type Backoff } from './backoff.js'
 
+/** How long a hint-less UNAVAILABLE holds writing on a socket the hub was expected to close. */
+const RECONNECT_HOLD_MS = 5000
+
 export class SendPace {
   /** Messages that may be unacked at once now (maxInFlight, or less after a refusal). */
   window: number
@@ -36,18 +39,14 @@ export class SendPace {
 
   /**
    * A frame written in `epoch` was refused for now; `retryAfterMs` is the hub's hint, if any.
-   * `'reconnect'`: nothing more goes on this connection (a hub shutting down closes it soon).
+   * `'reconnect'`: a hub shutting down closes the socket soon, so nothing more goes on it; should
+   * it stay open after all, writing resumes after the backoff's longest wait.
    */
   refused(epoch: number, retryAfterMs: number | 'reconnect' | undefined): void {
     if (epoch !== this.epoch) return
     this.epoch++
     this.window = 1
-    if (retryAfterMs === 'reconnect') {
-      this.heldUntil = Infinity
-      clearTimeout(this.timer)
-      return
-    }
-    const delay = retryAfterMs ?? this.backoff.next()
+    const delay = retryAfterMs === 'reconnect' ? RECONNECT_HOLD_MS : (retryAfterMs ?? this.backoff.next())
     this.heldUntil = Math.max(this.heldUntil, performance.now() + delay)
     clearTimeout(this.timer)
     this.timer = setTimeout(() => {

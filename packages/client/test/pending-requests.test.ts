@@ -44,6 +44,26 @@ describe('PendingRequests', () => {
     expect(written[2]?.content).toBe('b')
   })
 
+  it('writes again what was refused after the hold ended, when the refusals came back spread out', async () => {
+    const { written, message, ack, refuse } = fake(3)
+    const sends = ['a', 'b', 'c'].map(message)
+    const ids = written.map((frame) => frame.request_id)
+    refuse(ids[0], 'UNAVAILABLE', 10)
+    // The hold ends with two still in flight: nothing can go yet (a window of one).
+    await expect.poll(() => written.length).toBe(3)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    refuse(ids[1], 'UNAVAILABLE', 10)
+    refuse(ids[2], 'UNAVAILABLE', 10)
+    await expect.poll(() => written.length).toBe(4)
+    expect(written[3]?.content).toBe('a')
+    ack(written[3]?.request_id, 1)
+    // The window grows by one per ack: both others go now.
+    await expect.poll(() => written.length).toBe(6)
+    ack(written[4]?.request_id, 2)
+    ack(written[5]?.request_id, 3)
+    expect((await Promise.all(sends)).map((reply) => (reply as { seq: number }).seq)).toEqual([1, 2, 3])
+  })
+
   it('holds a message refused with UNAVAILABLE and no hint for the next connection', () => {
     const { requests, written, message, refuse } = fake(4)
     void message('a')
