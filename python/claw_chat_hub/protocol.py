@@ -68,8 +68,11 @@ class ErrorCode:
     ORIGIN_NOT_ALLOWED: Final = "ORIGIN_NOT_ALLOWED"
     RATE_LIMITED: Final = "RATE_LIMITED"
     TOO_MANY_CONNECTIONS: Final = "TOO_MANY_CONNECTIONS"
+    TOO_MANY_CONNECTIONS_FROM_ADDRESS: Final = "TOO_MANY_CONNECTIONS_FROM_ADDRESS"
     TOO_MANY_PENDING: Final = "TOO_MANY_PENDING"
     UNAVAILABLE: Final = "UNAVAILABLE"
+    #: A stored message that cannot be serialised was skipped; delivery goes on after it.
+    MESSAGE_UNDELIVERABLE: Final = "MESSAGE_UNDELIVERABLE"
     INTERNAL_ERROR: Final = "INTERNAL_ERROR"
 
 
@@ -82,6 +85,8 @@ class CloseCode:
     """WebSocket close codes the hub uses."""
 
     GOING_AWAY: Final = 1001
+    #: A budget was broken (a fragmented message left unfinished too long, the hub's buffered bytes).
+    POLICY: Final = 1008
     TOO_BIG: Final = 1009
     INTERNAL_ERROR: Final = 1011
     TOO_MANY_ERRORS: Final = 4400
