@@ -40,7 +40,7 @@ export class SendPace {
   /**
    * A frame written in `epoch` was refused for now; `retryAfterMs` is the hub's hint, if any.
    * `'reconnect'`: a hub shutting down closes the socket soon, so nothing more goes on it; should
-   * it stay open after all, writing resumes after the backoff's longest wait.
+   * it stay open after all, writing resumes after RECONNECT_HOLD_MS.
    */
   refused(epoch: number, retryAfterMs: number | 'reconnect' | undefined): void {
     if (epoch !== this.epoch) return
