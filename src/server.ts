@@ -26,7 +26,12 @@ async function main(): Promise<void> {
 
   // Errors no handler caught are the safety net's (src/lib/safety-net.ts), not a reason to exit.
   const grace = closeWithGrace(
-    { delay: config.SHUTDOWN_TIMEOUT_MS, skip: ['uncaughtException', 'unhandledRejection'] },
+    {
+      delay: config.SHUTDOWN_TIMEOUT_MS,
+      skip: ['uncaughtException', 'unhandledRejection'],
+      // The last 'shutdown: …' line before this one names the step that did not finish.
+      onTimeout: (delay) => app.log.error({ delay_ms: delay }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting'),
+    },
     async ({ signal, err }) => {
       if (err) app.log.error({ err }, 'shutting down after an error')
       else app.log.info({ signal }, 'shutting down')

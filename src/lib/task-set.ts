@@ -21,8 +21,12 @@ export class TaskSet {
     void settled.finally(() => this.tasks.delete(settled))
   }
 
-  /** Resolves once every task started so far has settled, or after `timeoutMs`. */
-  settled(timeoutMs = Infinity): Promise<void> {
+  get size(): number {
+    return this.tasks.size
+  }
+
+  /** Resolves once every task started so far has settled (true), or after `timeoutMs` (false). */
+  settled(timeoutMs = Infinity): Promise<boolean> {
     const all = (async () => {
       while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
     })()

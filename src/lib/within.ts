@@ -1,13 +1,14 @@
 // Waiting with a bound: for a promise, or until a time has passed, whichever comes first.
 
-/** Resolves when the promise settles or after `ms` (Infinity: no bound), whichever comes first. */
-export async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+/** Resolves when the promise settles (true) or after `ms` (false; Infinity: no bound), whichever comes first. */
+export async function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => {
-    if (ms !== Infinity) timer = setTimeout(resolve, ms)
+  const timeout = new Promise<boolean>((resolve) => {
+    if (ms !== Infinity) timer = setTimeout(() => resolve(false), ms)
   })
-  await Promise.race([promise.then(noop, noop), timeout])
+  const settled = await Promise.race([promise.then(done, done), timeout])
   clearTimeout(timer)
+  return settled
 }
 
-const noop = (): void => undefined
+const done = (): boolean => true

@@ -66,7 +66,9 @@ export function rateLimitCounter(max: number, windowMs: number, redisUrl: string
   }
   return {
     store: Store,
-    ready: () => (redis && redis.status !== 'ready' ? within(CONNECT_WAIT_MS, once(redis, 'ready').then(() => undefined)) : Promise.resolve()),
+    ready: async () => {
+      if (redis && redis.status !== 'ready') await within(CONNECT_WAIT_MS, once(redis, 'ready'))
+    },
     close: async () => {
       if (redis) await redis.quit().catch(() => redis?.disconnect())
     },

@@ -32,7 +32,10 @@ export const storePlugin = fp(
     if (store.database.migrated.length > 0) app.log.info({ migrations: store.database.migrated }, 'database migrated')
     app.decorate('store', store)
     channelsByStatus(app.metrics.registry, () => store.channels.countByStatus())
-    app.addHook('onClose', () => store.close())
+    app.addHook('onClose', async () => {
+      app.log.info('shutdown: closing the database')
+      await store.close()
+    })
   },
   { name: 'store', dependencies: ['metrics'] },
 )

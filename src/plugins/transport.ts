@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket'
 import { Delivery } from '../delivery/delivery.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
+import { within } from '../lib/within.js'
 import { ConnectionBudgets, SWEEP_MS } from '../transport/budgets.js'
 import { Router } from '../transport/router.js'
 import { wsRoute } from '../transport/ws-route.js'
@@ -67,15 +68,19 @@ export const transportPlugin = fp(
         clearInterval(heartbeat)
         clearInterval(sweep)
         // Frames already accepted finish (their messages stored and acked) before sockets close.
-        await transport.tasks.settled(CLOSE_GRACE_MS)
-        await store.writer.drain()
+        // Each wait is bounded and says what it left, so a shutdown that runs out of
+        // SHUTDOWN_TIMEOUT_MS has named its cause.
         const connections = router.all()
+        app.log.info({ connections: connections.length, frames: transport.tasks.size }, 'shutdown: finishing the frames in progress')
+        if (!(await transport.tasks.settled(CLOSE_GRACE_MS))) app.log.warn({ frames: transport.tasks.size }, 'shutdown: frames still in progress; closing anyway')
+        if (!(await within(CLOSE_GRACE_MS, store.writer.drain()))) app.log.warn({ queued: store.writer.backlog }, 'shutdown: messages still being stored')
         for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'hub shutting down')
         // A peer that stopped reading never completes the close handshake: do not wait for it.
         await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))
-        for (const connection of connections) connection.terminate()
+        for (const connection of router.all()) connection.terminate()
         app.websocketServer.close()
-        await transport.tasks.settled()
+        if (!(await transport.tasks.settled(CLOSE_GRACE_MS))) app.log.warn({ frames: transport.tasks.size }, 'shutdown: work still running after the sockets closed')
+        app.log.info('shutdown: sockets closed')
       },
       // A client breaking the protocol at the socket level (oversized frame, bad framing) is
       // the client's problem: a warning, and the socket goes.

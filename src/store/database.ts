@@ -153,8 +153,8 @@ async function endPool(pool: pg.Pool): Promise<void> {
     if (open === 0) resolve()
     pool.on('remove', () => --open <= 0 && resolve())
   })
-  await pool.end()
-  await within(POOL_END_WAIT_MS, ended)
+  // A connection still checked out (a query the server no longer answers) would hold end() open.
+  await within(POOL_END_WAIT_MS, pool.end().then(() => ended))
 }
 
 function sqliteRunner(db: Database.Database): SqlRunner {

@@ -159,8 +159,8 @@ export class Connection implements Outlet {
     }
   }
 
-  /** Resolves when the socket has closed, or after `ms`, whichever comes first. */
-  closed(ms: number): Promise<void> {
+  /** Resolves when the socket has closed (true), or after `ms` (false), whichever comes first. */
+  closed(ms: number): Promise<boolean> {
     return within(ms, this.gone)
   }
 

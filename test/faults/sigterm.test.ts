@@ -23,7 +23,7 @@ afterAll(async () => {
 it('drains on SIGTERM under load, and the next process takes over without a loss', async () => {
   database = await tempDatabase()
   const port = freshPort()
-  const env = { PORT: port, DATABASE_URL: database.url, MAX_FRAMES_PER_SECOND: '5000' }
+  const env = { PORT: port, DATABASE_URL: database.url, MAX_FRAMES_PER_SECOND: '5000', LOG_LEVEL: 'info' }
   const first = spawnHub(env)
   hubs = [first]
   await waitReady(first)
@@ -42,7 +42,7 @@ it('drains on SIGTERM under load, and the next process takes over without a loss
   const tally = await traffic.finish(second.url)
   record('sigterm', tally, seconds, [second], `first process exited ${code} after ${drained.toFixed(2)} s, having acked ${ackedByFirst}; the next ready ${started.toFixed(2)} s after the SIGTERM`)
 
-  expect(code).toBe(0)
+  expect(code, first.stderr()).toBe(0)
   expect(second.child.exitCode).toBeNull()
   expect(tally).toMatchObject({ sent: total, acked: total, stored: total, delivered: total, lost: 0, duplicates: 0 })
 }, 90_000)
