@@ -17,7 +17,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     exclude: [...configDefaults.exclude, ...(database === 'postgres' ? databaseBlind : [])],
     pool: 'forks',
-    maxWorkers: 2,
+    // Most tests wait on sockets and timers: three at a time keep two cores busy.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // CI adds a JSON report per database, summed up by .ci/run.

@@ -78,6 +78,8 @@ export const transportPlugin = fp(
         // A peer that stopped reading never completes the close handshake: do not wait for it.
         await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))
         for (const connection of router.all()) connection.terminate()
+        // A socket still open would hold the HTTP server's close (and the process) open.
+        for (const socket of app.websocketServer.clients) socket.terminate()
         app.websocketServer.close()
         if (!(await transport.tasks.settled(CLOSE_GRACE_MS))) app.log.warn({ frames: transport.tasks.size }, 'shutdown: work still running after the sockets closed')
         app.log.info('shutdown: sockets closed')
