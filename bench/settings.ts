@@ -17,6 +17,8 @@ export const { values: args } = parseArgs({
     history: { type: 'string' },
     idle: { type: 'string' },
     connects: { type: 'string' },
+    /** bench/latency.ts: run the relay too. */
+    relay: { type: 'boolean', default: false },
   },
 })
 export const quick = args.quick === true

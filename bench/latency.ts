@@ -1,0 +1,80 @@
+// One piece of the benchmark on its own: the open-loop latency run (and the CPU it costs) on the
+// hub, on its defaults, beside the relay when asked, then optionally history reads at scale. For
+// profiling a change back to back, without the full run (bench/run.ts).
+//   npx tsx bench/latency.ts -- [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--seconds 10]
+//                               [--generators 3] [--history 0] [--relay] [--cpu-prof DIR]
+import { tempDatabaseOf } from '../test/helpers/database.js'
+import { startGenerator } from './generator.js'
+import { createChannel, measureHistory, seedMessages } from './history.js'
+import { percentile, type LoadResult } from './load.js'
+import { cpuSeconds, startServer, type Server } from './servers.js'
+import { args, generators, historyRows, hubNodeArgs, pairs, rate, seconds, size, window } from './settings.js'
+
+const fmt = (value: number, digits = 2) => value.toFixed(digits)
+
+/** The open loop against one server; its latency percentiles and CPU per 1,000 messages. */
+async function openLoop(server: Server, channelIds: string[], tag: string): Promise<void> {
+  const url = `ws://127.0.0.1:${server.port}`
+  const generator = await startGenerator({ provider: url, consumer: url }, channelIds, tag, generators)
+  const pid = server.child.pid as number
+  // A short warm-up (JIT, statement caches), not measured.
+  await generator.run({ pairs, size, seconds: 1, rate, window })
+  const before = cpuSeconds(pid)
+  const { result, cpuCores } = await generator.run({ pairs, size, seconds, rate, window })
+  const cpu = cpuSeconds(pid) - before
+  await generator.close()
+  print(server.name, result, (cpu * 1000) / (result.sent / 1000), cpuCores)
+}
+
+function print(name: string, result: LoadResult, cpuMsPer1000: number, generatorCores: number[]): void {
+  const e2e = result.latencyMs
+  const slow = e2e.filter((ms) => ms > 10).length
+  console.log(
+    `${name}: ${result.sent} sent, ${result.acked} acked, ${result.delivered} delivered, ${result.refused} refused, ${result.disconnects} disconnects; ` +
+      `e2e p50/p99/p99.9/max ${fmt(percentile(e2e, 50))}/${fmt(percentile(e2e, 99))}/${fmt(percentile(e2e, 99.9))}/${fmt(Math.max(...e2e))} ms, ` +
+      `ack p99 ${fmt(percentile(result.ackMs, 99))} ms, ${slow} over 10 ms; CPU ${fmt(cpuMsPer1000, 0)} ms per 1,000; ` +
+      `generators ${generatorCores.map((c) => fmt(c)).join('+')} cores`,
+  )
+}
+
+/** The hub's own view of the run: batch sizes and times, event-loop lag, GC. */
+async function storeMetrics(httpUrl: string): Promise<string> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  const wanted = /^(hub_store_batch_(messages|seconds)_(bucket|count|sum)|nodejs_eventloop_lag_(p50|p99|max)_seconds|nodejs_gc_duration_seconds_(sum|count))/
+  return text
+    .split('\n')
+    .filter((line) => wanted.test(line))
+    .map((line) => line.replace(/\{le="([^"]+)"\}/, ' le=$1').replace(/\{kind="([^"]+)"\}/, ' $1'))
+    .join('\n')
+}
+
+async function main(): Promise<void> {
+  const port = 18_500 + (process.pid % 400)
+  const kind = args.db === 'postgres' ? 'postgres' : 'sqlite'
+  console.log(`${kind}, ${pairs} pairs, ${rate} msg/s, ${seconds} s, ${generators} generators`)
+  if (args.relay) {
+    const relay = await startServer('baseline', port)
+    await openLoop(relay, Array.from({ length: pairs }, (_, i) => `ch_baseline_${i}`), 'baseline-bench')
+    await relay.stop()
+  }
+  const db = await tempDatabaseOf(kind)
+  const hub = await startServer('hub', port + 1, { DATABASE_URL: db.url }, hubNodeArgs)
+  const httpUrl = `http://127.0.0.1:${hub.port}`
+  if (rate > 0) {
+    const channelIds: string[] = []
+    for (let i = 0; i < pairs; i++) channelIds.push(await createChannel(httpUrl, `hub-bench-p${i}`, `hub-bench-c${i}`))
+    await openLoop(hub, channelIds, 'hub-bench')
+    console.log(await storeMetrics(httpUrl))
+  }
+  if (historyRows > 0 && args.history !== undefined) {
+    const channel = await createChannel(httpUrl)
+    await seedMessages(db.url, channel, historyRows)
+    const { tail, middle } = await measureHistory(httpUrl, channel, historyRows, 1000)
+    console.log(`history ${historyRows} rows: newest p50/p95/p99 ${fmt(tail.p50)}/${fmt(tail.p95)}/${fmt(tail.p99)} ms; middle ${fmt(middle.p50)}/${fmt(middle.p95)}/${fmt(middle.p99)} ms`)
+  }
+  await hub.stop()
+  await db.remove()
+}
+
+await main()
+process.exit(0)
