@@ -4,7 +4,7 @@
 // reserve gapless seqs and never deadlock.
 import type pg from 'pg'
 import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
+import { INSERT_COLUMNS, cursorMoves, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
 import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
 
@@ -25,25 +25,37 @@ export class PostgresMessageLog implements MessageLog {
     return (await this.pool.query(sql, params)).rows as T[]
   }
 
+  /**
+   * One statement, committed without waiting for the WAL to reach the disk (a cursor lost in a
+   * crash only makes the hub send a message again): a flush holds the channel rows it moves for
+   * a round trip, never through an fsync, so that the writer's batches barely wait for it. Rows
+   * are locked in id order, like the writer's, so that the two never wait on each other in a circle.
+   */
   saveCursors(cursors: Cursor[]): Promise<void> {
+    const moves = cursorMoves(cursors)
     return this.transaction(async (client) => {
-      // In channel order, like the writer, so that the two never wait on each other in a circle.
-      for (const { channelId, role, seq } of [...cursors].sort((a, b) => a.channelId.localeCompare(b.channelId))) {
-        await client.query(cursorSql(role), [seq, channelId])
-      }
-    })
+      await client.query(
+        `WITH locked AS MATERIALIZED (SELECT id FROM channels WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+         UPDATE channels AS c SET provider_delivered_seq = GREATEST(c.provider_delivered_seq, v.provider),
+           consumer_delivered_seq = GREATEST(c.consumer_delivered_seq, v.consumer)
+         FROM unnest($1::text[], $2::int[], $3::int[]) AS v(id, provider, consumer) JOIN locked ON locked.id = v.id
+         WHERE c.id = v.id AND (c.provider_delivered_seq < v.provider OR c.consumer_delivered_seq < v.consumer)`,
+        [moves.map((m) => m.channelId), moves.map((m) => m.provider), moves.map((m) => m.consumer)],
+      )
+    }, 'BEGIN; SET LOCAL synchronous_commit TO OFF')
   }
 
   close(): Promise<void> {
     return Promise.resolve()
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs work in one transaction on a pooled client; `begin` opens it (with its settings, in the same round trip). */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect()
     // A connection whose ROLLBACK fails is broken (or its server gone): the pool drops it.
     let broken: Error | undefined
     try {
-      await client.query('BEGIN')
+      await client.query(begin)
       const result = await work(client)
       await client.query('COMMIT')
       return result
