@@ -7,7 +7,7 @@ import { tempDatabaseOf } from '../test/helpers/database.js'
 import { startGenerator } from './generator.js'
 import { createChannel, measureHistory, seedMessages } from './history.js'
 import { percentile, type LoadResult } from './load.js'
-import { cpuSeconds, startServer, type Server } from './servers.js'
+import { cpuTimes, startServer, type Server } from './servers.js'
 import { args, generators, historyRows, hubNodeArgs, pairs, rate, seconds, size, window } from './settings.js'
 
 const fmt = (value: number, digits = 2) => value.toFixed(digits)
@@ -19,20 +19,21 @@ async function openLoop(server: Server, channelIds: string[], tag: string): Prom
   const pid = server.child.pid as number
   // A short warm-up (JIT, statement caches), not measured.
   await generator.run({ pairs, size, seconds: 1, rate, window })
-  const before = cpuSeconds(pid)
+  const before = cpuTimes(pid)
   const { result, cpuCores } = await generator.run({ pairs, size, seconds, rate, window })
-  const cpu = cpuSeconds(pid) - before
+  const after = cpuTimes(pid)
   await generator.close()
-  print(server.name, result, (cpu * 1000) / (result.sent / 1000), cpuCores)
+  const perThousand = (seconds: number) => (seconds * 1000) / (result.sent / 1000)
+  print(server.name, result, perThousand(after.user - before.user), perThousand(after.system - before.system), cpuCores)
 }
 
-function print(name: string, result: LoadResult, cpuMsPer1000: number, generatorCores: number[]): void {
+function print(name: string, result: LoadResult, userMs: number, systemMs: number, generatorCores: number[]): void {
   const e2e = result.latencyMs
   const slow = e2e.filter((ms) => ms > 10).length
   console.log(
     `${name}: ${result.sent} sent, ${result.acked} acked, ${result.delivered} delivered, ${result.refused} refused, ${result.disconnects} disconnects; ` +
       `e2e p50/p99/p99.9/max ${fmt(percentile(e2e, 50))}/${fmt(percentile(e2e, 99))}/${fmt(percentile(e2e, 99.9))}/${fmt(Math.max(...e2e))} ms, ` +
-      `ack p99 ${fmt(percentile(result.ackMs, 99))} ms, ${slow} over 10 ms; CPU ${fmt(cpuMsPer1000, 0)} ms per 1,000; ` +
+      `ack p99 ${fmt(percentile(result.ackMs, 99))} ms, ${slow} over 10 ms; CPU ${fmt(userMs + systemMs, 0)} ms per 1,000 (user ${fmt(userMs, 0)}, kernel ${fmt(systemMs, 0)}); ` +
       `generators ${generatorCores.map((c) => fmt(c)).join('+')} cores`,
   )
 }
