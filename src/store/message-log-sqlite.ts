@@ -12,7 +12,7 @@ import { runSync, writeBatch, type BatchStatements } from './write-pipeline.js'
 const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
   provider_sent_seq = CASE WHEN @providerLast > 0 THEN last_seq + @providerLast ELSE provider_sent_seq END,
   consumer_sent_seq = CASE WHEN @consumerLast > 0 THEN last_seq + @consumerLast ELSE consumer_sent_seq END
-  WHERE id = @channelId AND status = 'active' RETURNING last_seq`
+  WHERE id = @channelId AND status = 'active'`
 const CURSORS_SQL = `UPDATE channels SET provider_delivered_seq = MAX(provider_delivered_seq, @provider),
   consumer_delivered_seq = MAX(consumer_delivered_seq, @consumer)
   WHERE id = @channelId AND (provider_delivered_seq < @provider OR consumer_delivered_seq < @consumer)`
@@ -99,22 +99,17 @@ export class SqliteMessageLog implements MessageLog {
         (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`).all(
           ...keys.flat(),
         ) as StoredRow[]).map(withDate),
-      reserve: (order) => {
+      store: (order, rows) => {
         const reserve = this.statement(RESERVE_SQL)
-        const reserved = new Map<string, number>()
-        for (const reservation of order) {
-          const row = reserve.get(reservation) as { last_seq: number } | undefined
-          if (row) reserved.set(reservation.channelId, row.last_seq)
-        }
-        return reserved
-      },
-      insert: (rows) => {
+        let moved = 0
+        for (const reservation of order) moved += reserve.run(reservation).changes
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           const chunk = rows.slice(i, i + INSERT_CHUNK)
           this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
             ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
           )
         }
+        return moved
       },
     }
   }
