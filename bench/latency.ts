@@ -2,7 +2,8 @@
 // hub, on its defaults, beside the relay when asked, then optionally history reads at scale. For
 // profiling a change back to back, without the full run (bench/run.ts).
 //   npx tsx bench/latency.ts -- [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--seconds 10]
-//                               [--generators 3] [--history 0] [--relay] [--cpu-prof DIR]
+//                               [--generators 3] [--history 0] [--relay] [--cpu-prof DIR] [--perf FILE]
+import { spawn } from 'node:child_process'
 import { tempDatabaseOf } from '../test/helpers/database.js'
 import { startGenerator } from './generator.js'
 import { createChannel, measureHistory, seedMessages } from './history.js'
@@ -19,12 +20,26 @@ async function openLoop(server: Server, channelIds: string[], tag: string): Prom
   const pid = server.child.pid as number
   // A short warm-up (JIT, statement caches), not measured.
   await generator.run({ pairs, size, seconds: 1, rate, window })
+  const recording = args.perf && server.name === 'hub' ? record(pid, args.perf) : undefined
   const before = cpuTimes(pid)
   const { result, cpuCores } = await generator.run({ pairs, size, seconds, rate, window })
   const after = cpuTimes(pid)
+  await recording?.stop()
   await generator.close()
   const perThousand = (seconds: number) => (seconds * 1000) / (result.sent / 1000)
   print(server.name, result, perThousand(after.user - before.user), perThousand(after.system - before.system), cpuCores)
+}
+
+/** `perf record` of the process's on-CPU samples (user and kernel, with call graphs) until stop(). */
+function record(pid: number, file: string): { stop: () => Promise<void> } {
+  const perf = spawn('perf', ['record', '-F', '1999', '-g', '-p', String(pid), '-o', file], { stdio: 'ignore' })
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        perf.once('exit', () => resolve())
+        perf.kill('SIGINT')
+      }),
+  }
 }
 
 function print(name: string, result: LoadResult, userMs: number, systemMs: number, generatorCores: number[]): void {
@@ -38,15 +53,23 @@ function print(name: string, result: LoadResult, userMs: number, systemMs: numbe
   )
 }
 
-/** The hub's own view of the run: batch sizes and times, event-loop lag, GC. */
+/** The hub's own view of the run: batch sizes and times, ack and delivery times (bucket bounds), event-loop lag, GC. */
 async function storeMetrics(httpUrl: string): Promise<string> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text()
-  const wanted = /^(hub_store_batch_(messages|seconds)_(bucket|count|sum)|nodejs_eventloop_lag_(p50|p99|max)_seconds|nodejs_gc_duration_seconds_(sum|count))/
-  return text
-    .split('\n')
-    .filter((line) => wanted.test(line))
-    .map((line) => line.replace(/\{le="([^"]+)"\}/, ' le=$1').replace(/\{kind="([^"]+)"\}/, ' $1'))
-    .join('\n')
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  const histogram = (name: string, unit: number, suffix: string) => {
+    const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => [Number(m[1]), Number(m[2])])
+    const count = value(`${name}_count`)
+    const bound = (p: number) => (buckets.find(([, n]) => (n as number) >= p * count)?.[0] ?? NaN) * unit
+    return `${name.replace('hub_', '')}: n=${count}, mean ${fmt((value(`${name}_sum`) / count) * unit)}${suffix}, p50 ≤ ${bound(0.5)}${suffix}, p99 ≤ ${bound(0.99)}${suffix}`
+  }
+  return [
+    histogram('hub_store_batch_messages', 1, ''),
+    histogram('hub_store_batch_seconds', 1000, ' ms'),
+    histogram('hub_ack_seconds', 1000, ' ms'),
+    histogram('hub_delivery_seconds', 1000, ' ms'),
+    `event-loop lag p50/p99/max ${['p50', 'p99', 'max'].map((q) => fmt(value(`nodejs_eventloop_lag_${q}_seconds`) * 1000)).join('/')} ms`,
+  ].join('\n')
 }
 
 async function main(): Promise<void> {
