@@ -26,11 +26,14 @@ export class SqliteMessageLog implements MessageLog {
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
   private readonly batch: BatchStatements
+  /** BEGIN IMMEDIATE … COMMIT around any work, made once (better-sqlite3 builds four wrappers a call). */
+  private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>
 
   constructor(file: string) {
     this.db = new Database(file, { timeout: 0 })
     this.db.pragma('synchronous = FULL')
     this.batch = this.batchStatements()
+    this.transaction = this.db.transaction((work: () => unknown) => work())
   }
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
@@ -71,14 +74,13 @@ export class SqliteMessageLog implements MessageLog {
    * connection is FULL again before anything else can run on it).
    */
   private async immediately<T>(work: () => T, durable = true): Promise<T> {
-    const transaction = this.db.transaction(work)
     const started = Date.now()
     for (;;) {
       try {
-        if (durable) return transaction.immediate()
+        if (durable) return this.transaction.immediate(work) as T
         this.db.pragma('synchronous = NORMAL')
         try {
-          return transaction.immediate()
+          return this.transaction.immediate(work) as T
         } finally {
           this.db.pragma('synchronous = FULL')
         }
