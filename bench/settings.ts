@@ -17,6 +17,9 @@ export const { values: args } = parseArgs({
     history: { type: 'string' },
     idle: { type: 'string' },
     connects: { type: 'string' },
+    /** bench/latency.ts: run the relay too; record the hub's measured run with `perf record` into this file. */
+    relay: { type: 'boolean', default: false },
+    perf: { type: 'string' },
   },
 })
 export const quick = args.quick === true
@@ -33,7 +36,11 @@ export const connectCount = setting(args.connects, 2_000, 500)
 export const JWT_SECRET = 'bench-backend-secret-0123456789-abcdef'
 export const instances = Number(args.instances)
 /** With --cpu-prof DIR, every hub process writes a V8 CPU profile there when it exits. */
-export const hubNodeArgs: string[] = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []
+export const hubNodeArgs: string[] = [
+  ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+  // perf's samples name the JIT-compiled functions (a /tmp/perf-<pid>.map per process).
+  ...(args.perf ? ['--perf-basic-prof-only-functions'] : []),
+]
 /** Load-generator processes (bench/generator.ts). */
 export const generators = setting(args.generators, 3, 2)
 /** The databases the hub is measured on, each beside the same relay run. */

@@ -4,7 +4,7 @@
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
 import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
-import { INSERT_COLUMNS, cursorSql, rangeParams, rangeSql } from './message-log.js'
+import { INSERT_COLUMNS, cursorMoves, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
 import { runSync, writeBatch, type BatchStatements } from './write-pipeline.js'
 
@@ -12,7 +12,10 @@ import { runSync, writeBatch, type BatchStatements } from './write-pipeline.js'
 const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
   provider_sent_seq = CASE WHEN @providerLast > 0 THEN last_seq + @providerLast ELSE provider_sent_seq END,
   consumer_sent_seq = CASE WHEN @consumerLast > 0 THEN last_seq + @consumerLast ELSE consumer_sent_seq END
-  WHERE id = @channelId AND status = 'active' RETURNING last_seq`
+  WHERE id = @channelId AND status = 'active'`
+const CURSORS_SQL = `UPDATE channels SET provider_delivered_seq = MAX(provider_delivered_seq, @provider),
+  consumer_delivered_seq = MAX(consumer_delivered_seq, @consumer)
+  WHERE id = @channelId AND (provider_delivered_seq < @provider OR consumer_delivered_seq < @consumer)`
 const INSERT_CHUNK = 100
 const BUSY_RETRY_MS = 2
 const BUSY_GIVE_UP_MS = 10_000
@@ -23,11 +26,14 @@ export class SqliteMessageLog implements MessageLog {
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
   private readonly batch: BatchStatements
+  /** BEGIN IMMEDIATE … COMMIT around any work, made once (better-sqlite3 builds four wrappers a call). */
+  private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>
 
   constructor(file: string) {
     this.db = new Database(file, { timeout: 0 })
     this.db.pragma('synchronous = FULL')
     this.batch = this.batchStatements()
+    this.transaction = this.db.transaction((work: () => unknown) => work())
   }
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
@@ -46,13 +52,15 @@ export class SqliteMessageLog implements MessageLog {
     return Promise.resolve(this.statement(sql, true).all(...params) as T[])
   }
 
+  /**
+   * Committed without an fsync of its own: the next batch's fsync (or checkpoint) makes it
+   * durable, and a cursor lost in a crash only makes the hub send a message again.
+   */
   saveCursors(cursors: Cursor[]): Promise<void> {
+    const save = this.statement(CURSORS_SQL)
     return this.immediately(() => {
-      for (const { channelId, role, seq } of cursors) {
-        // In order of appearance: SET … = $1 WHERE id = $2 AND … < $1.
-        this.statement(cursorSql(role).replace(/\$\d/g, '?')).run(seq, channelId, seq)
-      }
-    })
+      for (const move of cursorMoves(cursors)) save.run(move)
+    }, false)
   }
 
   close(): Promise<void> {
@@ -60,13 +68,22 @@ export class SqliteMessageLog implements MessageLog {
     return Promise.resolve()
   }
 
-  /** Runs work in one BEGIN IMMEDIATE transaction, retrying later while the file is busy. */
-  private async immediately<T>(work: () => T): Promise<T> {
-    const transaction = this.db.transaction(work)
+  /**
+   * Runs work in one BEGIN IMMEDIATE transaction, retrying later while the file is busy. Not
+   * `durable`, it commits without an fsync (synchronous = NORMAL for that commit alone: the
+   * connection is FULL again before anything else can run on it).
+   */
+  private async immediately<T>(work: () => T, durable = true): Promise<T> {
     const started = Date.now()
     for (;;) {
       try {
-        return transaction.immediate()
+        if (durable) return this.transaction.immediate(work) as T
+        this.db.pragma('synchronous = NORMAL')
+        try {
+          return this.transaction.immediate(work) as T
+        } finally {
+          this.db.pragma('synchronous = FULL')
+        }
       } catch (error) {
         const busy = (error as { code?: string }).code === 'SQLITE_BUSY'
         if (!busy || Date.now() - started > BUSY_GIVE_UP_MS) throw error
@@ -84,22 +101,17 @@ export class SqliteMessageLog implements MessageLog {
         (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`).all(
           ...keys.flat(),
         ) as StoredRow[]).map(withDate),
-      reserve: (order) => {
+      store: (order, rows) => {
         const reserve = this.statement(RESERVE_SQL)
-        const reserved = new Map<string, number>()
-        for (const reservation of order) {
-          const row = reserve.get(reservation) as { last_seq: number } | undefined
-          if (row) reserved.set(reservation.channelId, row.last_seq)
-        }
-        return reserved
-      },
-      insert: (rows) => {
+        let moved = 0
+        for (const reservation of order) moved += reserve.run(reservation).changes
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           const chunk = rows.slice(i, i + INSERT_CHUNK)
           this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
             ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
           )
         }
+        return moved
       },
     }
   }

@@ -90,10 +90,15 @@ export interface MessageLog {
 
 export const INSERT_COLUMNS = '(id, channel_id, seq, sender_id, content, metadata, client_msg_id, created_at)'
 
-/** The guarded cursor update for a role: a cursor only moves forward. */
-export const cursorSql = (role: Role) => {
-  const column = role === 'provider' ? 'provider_delivered_seq' : 'consumer_delivered_seq'
-  return `UPDATE channels SET ${column} = $1 WHERE id = $2 AND ${column} < $1`
+/** Where a flush moves each channel's two delivery cursors (0: that one stays), one entry per channel. */
+export function cursorMoves(cursors: Cursor[]): { channelId: string; provider: number; consumer: number }[] {
+  const moves = new Map<string, { channelId: string; provider: number; consumer: number }>()
+  for (const { channelId, role, seq } of cursors) {
+    const move = moves.get(channelId) ?? { channelId, provider: 0, consumer: 0 }
+    move[role] = Math.max(move[role], seq)
+    moves.set(channelId, move)
+  }
+  return [...moves.values()]
 }
 
 /** The SQL of a range read: $1 channel, $2 after, $3 before, $4 limit, $5 the sender left out. */

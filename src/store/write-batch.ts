@@ -1,8 +1,9 @@
 // The logic of one group-commit transaction, independent of the database: which messages are
 // refused (unknown channel, not a member, channel not active), which repeat a stored
-// client_msg_id (they get the original), what each channel's reservation moves (last_seq and the
-// seq each party last sent), and — once the seqs are reserved — the rows to insert. The write
-// pipeline (write-pipeline.ts) runs it between the statements of each transaction.
+// client_msg_id (they get the original), the rows to insert (numbered on from each channel's
+// last_seq, read under the row's lock) and what each channel's reservation moves (last_seq and
+// the seq each party last sent). The write pipeline (write-pipeline.ts) runs it between the
+// statements of each transaction.
 import { isMember, roleOf, type Parties, type Role } from '../domain/channel.js'
 import { Errors } from '../errors.js'
 import { metadataJson } from '../protocol/metadata.js'
@@ -13,13 +14,15 @@ import { toMessage, type MessageDraft, type MessageRow, type Outcome, type Store
 /** The columns of a channel the batch needs. */
 export interface ChannelRow extends Parties {
   status: string
+  /** As locked: no other transaction moves it before this one ends. */
+  lastSeq: number
   providerSentSeq: number
   consumerSentSeq: number
 }
 
 /** The columns a channel's row lock reads (ChannelRow, as SQL). */
 export const CHANNEL_COLUMNS =
-  'id, provider_id AS "providerId", consumer_id AS "consumerId", status, provider_sent_seq AS "providerSentSeq", consumer_sent_seq AS "consumerSentSeq"'
+  'id, provider_id AS "providerId", consumer_id AS "consumerId", status, last_seq AS "lastSeq", provider_sent_seq AS "providerSentSeq", consumer_sent_seq AS "consumerSentSeq"'
 
 /**
  * What one channel's reservation adds: `count` seqs after last_seq, of which the provider sent the
@@ -78,27 +81,21 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
 }
 
 /**
- * Given the last seq each channel reached after reserving its fresh messages (absent: the channel
- * stopped being active meanwhile), settles every outcome and returns the rows to insert.
+ * Settles every outcome and returns the rows to insert: each channel's fresh messages numbered on
+ * from its last_seq as locked, each chained to its sender's previous message.
  */
 export function settle(
   drafts: MessageDraft[],
   channels: Map<string, ChannelRow>,
   planned: Plan,
-  reserved: Map<string, number>,
   now: Date,
 ): { rows: MessageRow[]; outcomes: Outcome[] } {
   const { outcomes, fresh, firstOfKey } = planned
   const rows: MessageRow[] = []
   for (const [channelId, indexes] of fresh) {
-    const lastSeq = reserved.get(channelId)
-    if (lastSeq === undefined) {
-      for (const i of indexes) outcomes[i] = { error: new Errors.ChannelNotActive(channelId, 'no longer active') }
-      continue
-    }
     const channel = channels.get(channelId) as ChannelRow
     const sent = { provider: channel.providerSentSeq, consumer: channel.consumerSentSeq }
-    let seq = lastSeq - indexes.length
+    let seq = channel.lastSeq
     for (const i of indexes) {
       const draft = drafts[i] as MessageDraft
       const row: MessageRow = {

@@ -1,7 +1,8 @@
 // One group-commit transaction step by step, written once for both databases: read (and lock)
-// the batch's channels, look up the retried client_msg_ids, plan (write-batch.ts), reserve each
-// channel's seqs, settle, insert. The message logs supply only the SQL of each step and the
-// transaction around it. SQLite runs a batch synchronously inside one BEGIN IMMEDIATE (it must
+// the batch's channels, look up the retried client_msg_ids, plan and settle (write-batch.ts),
+// then reserve each channel's seqs and insert the rows, one step (a single round trip where the
+// database allows it). The message logs supply only the SQL of each step and the transaction
+// around it. SQLite runs a batch synchronously inside one BEGIN IMMEDIATE (it must
 // never hold the write lock across an await), Postgres asynchronously on one pooled client: so
 // the pipeline is a generator that hands each statement's result back through `yield`, and
 // runSync or runAsync drives it.
@@ -18,11 +19,10 @@ export interface BatchStatements {
   /** The stored messages these retries repeat. */
   findRetries(keys: RetryKey[]): Result<MessageRow[]>
   /**
-   * Reserves each channel's seqs (moving last_seq and the seq each party last sent); the last seq
-   * each channel reached, for those still active.
+   * Reserves each channel's seqs (moving last_seq and the seq each party last sent, where still
+   * active) and inserts the rows; how many channels it moved.
    */
-  reserve(reservations: Reservation[]): Result<Map<string, number>>
-  insert(rows: MessageRow[]): Result<void>
+  store(reservations: Reservation[], rows: MessageRow[]): Result<number>
 }
 
 /** The statements' results go in through next(); the outcome comes out as the return value. */
@@ -35,10 +35,12 @@ export function* writeBatch(sql: BatchStatements, drafts: MessageDraft[]): Pipel
   const keys = retryKeys(drafts, channels)
   const stored = keys.length > 0 ? yield* result(sql.findRetries(keys)) : []
   const planned = plan(drafts, channels, stored)
+  const { rows, outcomes } = settle(drafts, channels, planned, new Date())
+  if (rows.length === 0) return outcomes
   const order = reservations(drafts, channels, planned)
-  const reserved = order.length > 0 ? yield* result(sql.reserve(order)) : new Map<string, number>()
-  const { rows, outcomes } = settle(drafts, channels, planned, reserved, new Date())
-  if (rows.length > 0) yield* result(sql.insert(rows))
+  // The channels were read under their lock: none can have ended, or moved on, since.
+  const moved = yield* result(sql.store(order, rows))
+  if (moved !== order.length) throw new Error(`${order.length - moved} of the batch's channels changed under their lock`)
   return outcomes
 }
 

@@ -7,11 +7,12 @@ import type { MessageDraft, MessageRow, Outcome } from '../../src/store/message-
 import { plan, reservations, retryKeys, settle, type ChannelRow, type Reservation } from '../../src/store/write-batch.js'
 import { runAsync, runSync, writeBatch, type BatchStatements } from '../../src/store/write-pipeline.js'
 
-const channel = (id: string, status = 'active', sent: [number, number] = [0, 0]): ChannelRow => ({
+const channel = (id: string, status = 'active', sent: [number, number] = [0, 0], lastSeq = Math.max(...sent)): ChannelRow => ({
   id,
   providerId: `${id}-p`,
   consumerId: `${id}-c`,
   status,
+  lastSeq,
   providerSentSeq: sent[0],
   consumerSentSeq: sent[1],
 })
@@ -78,11 +79,11 @@ describe('reservations', () => {
 })
 
 describe('settle', () => {
-  it('numbers each channel’s messages up to the reserved last seq and chains each to its sender’s previous one', () => {
+  it('numbers each channel’s messages on from its locked last seq and chains each to its sender’s previous one', () => {
     const channels = byId(channel('a', 'active', [4, 5]))
     const drafts = [draft('a', 'a-p', '1'), draft('a', 'a-c', '2'), draft('a', 'a-p', '3')]
     const now = new Date('2026-02-02T00:00:00Z')
-    const { rows, outcomes } = settle(drafts, channels, plan(drafts, channels, []), new Map([['a', 8]]), now)
+    const { rows, outcomes } = settle(drafts, channels, plan(drafts, channels, []), now)
     expect(rows.map((row) => [row.seq, row.sender_id, row.created_at])).toEqual([
       [6, 'a-p', now],
       [7, 'a-c', now],
@@ -96,18 +97,10 @@ describe('settle', () => {
     expect(outcomes.map((o) => 'stored' in o && o.stored.recipientId)).toEqual(['a-c', 'a-p', 'a-c'])
   })
 
-  it('refuses a channel that stopped being active before its seqs were reserved', () => {
-    const channels = byId(channel('a'))
-    const drafts = [draft('a', 'a-p', '1')]
-    const { rows, outcomes } = settle(drafts, channels, plan(drafts, channels, []), new Map(), new Date())
-    expect(rows).toEqual([])
-    expect(outcomes.map(summary)).toEqual(['CHANNEL_NOT_ACTIVE'])
-  })
-
   it('gives a repeat within the batch the message its first copy created, as a duplicate', () => {
     const channels = byId(channel('a'))
     const drafts = [draft('a', 'a-p', 'x', 'k'), draft('a', 'a-p', 'x', 'k')]
-    const { rows, outcomes } = settle(drafts, channels, plan(drafts, channels, []), new Map([['a', 1]]), new Date())
+    const { rows, outcomes } = settle(drafts, channels, plan(drafts, channels, []), new Date())
     expect(rows).toHaveLength(1)
     expect(outcomes.map(summary)).toEqual([
       [1, 0, false],
@@ -119,28 +112,25 @@ describe('settle', () => {
 /** A database in memory: channel rows, stored messages, and the statements asked of it, in order. */
 function memory(rows: ChannelRow[], stored: MessageRow[] = [], later = false) {
   const asked: string[] = []
-  const lastSeq = new Map(rows.map((row) => [row.id, 0]))
   const answer = <T>(name: string, value: T) => (asked.push(name), later ? Promise.resolve(value) : value)
   const statements: BatchStatements = {
     lockChannels: (ids) => answer('lock', rows.filter((row) => ids.includes(row.id))),
     findRetries: (keys) => answer('retries', stored.filter((row) => keys.some(([c, s, k]) => row.channel_id === c && row.sender_id === s && row.client_msg_id === k))),
-    reserve: (order) => {
-      const reached = new Map<string, number>()
-      for (const { channelId, count } of order) {
+    store: (order, inserted) => {
+      const moved = order.filter(({ channelId, count }) => {
         const row = rows.find((r) => r.id === channelId)
-        if (row?.status !== 'active') continue
-        lastSeq.set(channelId, (lastSeq.get(channelId) ?? 0) + count)
-        reached.set(channelId, lastSeq.get(channelId) ?? 0)
-      }
-      return answer('reserve', reached)
+        if (row?.status !== 'active') return false
+        row.lastSeq += count
+        return true
+      })
+      return answer(`store ${inserted.map((row) => row.seq).join(',')}`, moved.length)
     },
-    insert: (inserted) => answer(`insert ${inserted.map((row) => row.seq).join(',')}`, undefined),
   }
   return { statements, asked }
 }
 
 describe('the write pipeline', () => {
-  it('locks, looks up retries, reserves and inserts, in that order, driven at once or asynchronously', async () => {
+  it('locks, looks up retries, then reserves and inserts in one step, driven at once or asynchronously', async () => {
     const drafts = [draft('a', 'a-p', '1', 'k'), draft('a', 'a-c', '2'), draft('a', 'a-p', '3')]
     const now = memory([channel('a')])
     expect(runSync(writeBatch(now.statements, drafts)).map(summary)).toEqual([
@@ -148,7 +138,7 @@ describe('the write pipeline', () => {
       [2, 0, false],
       [3, 1, false],
     ])
-    expect(now.asked).toEqual(['lock', 'retries', 'reserve', 'insert 1,2,3'])
+    expect(now.asked).toEqual(['lock', 'retries', 'store 1,2,3'])
 
     const later = memory([channel('a')], [], true)
     expect((await runAsync(writeBatch(later.statements, drafts))).map(summary)).toEqual([
@@ -169,6 +159,16 @@ describe('the write pipeline', () => {
     const db = memory([channel('a')], [storedRow('a', 'a-c', 3, 'k')])
     expect(runSync(writeBatch(db.statements, [draft('a', 'a-c', 'again', 'k')])).map(summary)).toEqual([[3, 0, true]])
     expect(db.asked).toEqual(['lock', 'retries'])
+  })
+
+  it('fails the batch when a channel changed under its lock, so that its transaction rolls back', () => {
+    const row = channel('a')
+    const db = memory([row])
+    // What a lock prevents: the channel ends between the read and the reservation.
+    const read = { ...row }
+    db.statements.lockChannels = () => [read]
+    row.status = 'ended'
+    expect(() => runSync(writeBatch(db.statements, [draft('a', 'a-p', '1')]))).toThrow(/changed under their lock/)
   })
 
   it('refuses to drive asynchronous statements synchronously', () => {
