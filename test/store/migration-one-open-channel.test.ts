@@ -3,48 +3,27 @@
 // newest pending request per service, the older ones are ended or rejected as duplicates, and
 // from then on the database refuses a second one. The database is first rolled back to the
 // migration before: its indexes dropped and the migration forgotten.
-import Database from 'better-sqlite3'
-import pg from 'pg'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { openDatabase } from '../../src/store/database.js'
-import { sqliteFile } from '../../src/store/database-url.js'
-import { tempDatabase, testDatabaseKind, type TempDatabase } from '../helpers/database.js'
+import { runStatements, tempDatabase } from '../helpers/database.js'
 
 const MIGRATION = '20261202000000_one_open_channel_per_pair'
-let temp: TempDatabase
-
-beforeEach(async () => {
-  temp = await tempDatabase()
-})
-afterEach(async () => {
-  await temp.remove()
-})
-
-/** Runs statements straight on the driver, outside the hub's migrator. */
-async function run(statements: string[]): Promise<void> {
-  if (testDatabaseKind() === 'sqlite') {
-    const db = new Database(sqliteFile(temp.url))
-    try {
-      for (const sql of statements) db.exec(sql)
-    } finally {
-      db.close()
-    }
-    return
-  }
-  const client = new pg.Client({ connectionString: temp.url })
-  await client.connect()
-  try {
-    for (const sql of statements) await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
 
 const channelSql = (id: string, provider: string, service: string | null, status: string) =>
   `INSERT INTO channels (id, provider_id, consumer_id, service_id, status) VALUES ('${id}', '${provider}', 'cons', ${service === null ? 'NULL' : `'${service}'`}, '${status}')`
 
 it('keeps the newest open channel of each pair and service, retires the older ones, and refuses new duplicates', async () => {
-  await (await openDatabase(temp.url)).close()
+  const temp = await tempDatabase()
+  const run = (statements: string[]) => runStatements(temp.url, statements)
+  try {
+    await migrated(temp.url, run)
+  } finally {
+    await temp.remove()
+  }
+})
+
+async function migrated(url: string, run: (statements: string[]) => Promise<void>): Promise<void> {
+  await (await openDatabase(url)).close()
   await run([
     'DROP INDEX channels_one_active_key',
     'DROP INDEX channels_one_pending_key',
@@ -59,7 +38,7 @@ it('keeps the newest open channel of each pair and service, retires the older on
     channelSql('ch_e1', 'prov', null, 'ended'),
   ])
 
-  const db = await openDatabase(temp.url)
+  const db = await openDatabase(url)
   try {
     expect(db.migrated).toEqual([MIGRATION])
     const channels = await db.prisma.channel.findMany({ select: { id: true, status: true, endReason: true, endedBy: true, endedAt: true }, orderBy: { id: 'asc' } })
@@ -85,4 +64,4 @@ it('keeps the newest open channel of each pair and service, retires the older on
   await expect(run([channelSql('ch_c3', 'prov', 'svc', 'pending')])).rejects.toThrow(/unique|duplicate/i)
   // Closed channels are not limited.
   await run([channelSql('ch_e2', 'prov', null, 'ended'), channelSql('ch_e3', 'prov', 'svc', 'rejected')])
-})
+}
