@@ -143,7 +143,7 @@ export function report(fault: string, figures: Figures, watched: Watched, up: bo
   const line =
     `FAULT ${fault}: sent=${figures.sent} retried=${figures.retried} acked=${figures.acked} stored=${figures.stored} delivered=${figures.delivered} ` +
     `lost=${figures.lost} duplicates=${figures.duplicates} up=${up ? 'yes' : 'NO'} ` +
-    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} probes=${watched.probes} rss_max_mb=${watched.rssMaxMb}`
+    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} healthz_p50_ms=${watched.healthzP50Ms} probes=${watched.probes} loop_max_ms=${watched.loopMaxMs} rss_max_mb=${watched.rssMaxMb}`
   console.log(line)
   return line
 }
