@@ -2,6 +2,7 @@
 // messages were removed), and the backlog an agent was not sent.
 // Both are hot paths, read in raw SQL through the message log.
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
+import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
 import { rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
 import { MessageRetention } from './retention.js'
@@ -13,6 +14,12 @@ const ROW_OVERHEAD = 256
  * known which fit. A first read holds at most a page limit of them: about HISTORY_MAX_BYTES.
  */
 const INLINE_BYTES = 2048
+/**
+ * Pages whose larger messages are being read at once. On PostgreSQL the rows arrive, are parsed
+ * and serialised outside any turn of the loop (lib/turns.ts): a few at a time, their work cannot
+ * pile up in one turn.
+ */
+const LARGE_READS_AT_ONCE = 2
 
 /** A row of the first read: the text is null when the message is larger than INLINE_BYTES. */
 type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string | null; created_at: Date | string; bytes: number | string }
@@ -46,6 +53,7 @@ export interface HistoryQuery {
 
 export class MessageStore {
   readonly retention: MessageRetention
+  private readonly largeReads = new Limiter(LARGE_READS_AT_ONCE)
 
   constructor(
     private readonly log: MessageLog,
@@ -77,7 +85,8 @@ export class MessageStore {
     let rows: MessageRow[] = fit.flatMap((row) => (row.content === null ? [] : [{ ...row, content: row.content, created_at: new Date(row.created_at) }]))
     // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
     if (rows.length < fit.length) {
-      rows = await this.log.range(channelId, { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken })
+      const range = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken }
+      rows = await this.largeReads.run(() => this.log.range(channelId, range))
     }
     return this.finish(channelId, rows.map(toMessage).filter(serialisable), taken < sized.length)
   }
