@@ -1,21 +1,34 @@
 // The fault figures: runs the fault tests (test/faults, a real hub process each) on SQLite and on
 // PostgreSQL, one run at a time, and prints each abuse's line — sent, retried, acked, stored,
 // delivered, lost, duplicates, whether the hub process stayed up, /healthz latency and hub RSS.
-// Usage: tsx bench/faults.ts [sqlite|postgres …]
+// Usage: tsx bench/faults.ts [sqlite|postgres …] [--only FILTER] [--channels N] [--cpu-prof DIR]
+//   --only: only the tests whose name matches (vitest -t); --channels: how many channels the
+//   many-channels abuse opens (default 300); --cpu-prof: each hub writes a V8 CPU profile to DIR.
 import { spawnSync } from 'node:child_process'
+import { parseArgs } from 'node:util'
 
-const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['sqlite', 'postgres']
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { only: { type: 'string' }, channels: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+})
+const kinds = positionals.length > 0 ? positionals : ['sqlite', 'postgres']
 let failed = false
 for (const kind of kinds) {
-  const run = spawnSync('npx', ['vitest', 'run', 'test/faults/'], {
-    env: { ...process.env, HUB_TEST_DATABASE: kind, NO_COLOR: '1' },
+  const run = spawnSync('npx', ['vitest', 'run', 'test/faults/', ...(options.only ? ['-t', options.only] : [])], {
+    env: {
+      ...process.env,
+      HUB_TEST_DATABASE: kind,
+      NO_COLOR: '1',
+      ...(options.channels ? { FAULT_MANY_CHANNELS: options.channels } : {}),
+      ...(options['cpu-prof'] ? { FAULT_CPU_PROF: options['cpu-prof'] } : {}),
+    },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   })
   // eslint-disable-next-line no-control-regex
   const output = `${run.stdout}${run.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')
   const lines = output.split('\n').flatMap((line) => {
-    const figures = /(FAULT .*|one bad message .*transactions)$/.exec(line)
+    const figures = /(FAULT .*|fault .*|one bad message .*transactions)$/.exec(line)
     return figures ? [figures[1] as string] : []
   })
   const summary = output.split('\n').filter((line) => /^\s*(Tests|Test Files|FAIL)\s/.test(line))

@@ -7,6 +7,7 @@ import { Errors } from '../errors.js'
 import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from '../protocol/builders.js'
 import { originReply, type Origin, type Reply } from '../protocol/replies.js'
 import type { Store } from '../store/index.js'
+import { isUniqueViolation } from '../store/prisma-errors.js'
 import { assertMember, assertProvider } from './access.js'
 
 /** What the chat layer needs of the broker: reaching agents, and locks across every instance. */
@@ -45,23 +46,20 @@ export class ChannelLifecycle {
     // The consumer's lock (always taken before a pair's) makes count-then-create one step.
     return this.broker.locks.run(consumerKey(consumerId), () =>
       this.broker.locks.run(pairKey(providerId, consumerId), async () => {
-        const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+        const active = await this.store.channels.findFor(providerId, consumerId, serviceId, 'active')
         if (active) {
           this.broker.publishFrame([], acceptFrame(active), originReply(origin))
           return active
         }
-        const pending = await this.store.channels.findFor(providerId, consumerId, serviceId, ['pending'])
-        if (!pending) await this.assertMayRequest(consumerId)
-        const channel = pending
-          ? ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
-          : await this.store.channels.create({
-              providerId,
-              consumerId,
-              serviceId,
-              status: 'pending',
-              requestMessage: message ?? null,
-              requestId,
-            })
+        let pending = await this.store.channels.findFor(providerId, consumerId, serviceId, 'pending')
+        if (!pending) {
+          await this.assertMayRequest(consumerId)
+          const request = { providerId, consumerId, serviceId, status: 'pending' as const, requestMessage: message ?? null, requestId }
+          pending = (await this.store.channels.createOpen(request)).channel
+        }
+        // Asked again (here, or on another instance meanwhile): the answer goes to this request.
+        const channel =
+          pending.requestId === requestId ? pending : ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
         this.broker.publishFrame([providerId], requestFrame(channel))
         return channel
       }),
@@ -70,8 +68,12 @@ export class ChannelLifecycle {
 
   async accept(actor: Actor, target: RequestTarget, origin?: Origin): Promise<Channel> {
     const channel = await this.pendingRequest(actor, target)
-    const updated = await this.store.channels.transition(channel.id, ['pending'], 'active')
+    const updated = await this.store.channels.transition(channel.id, ['pending'], 'active').catch((error: unknown) => {
+      if (isUniqueViolation(error)) return this.answerWithActive(channel, origin)
+      throw error
+    })
     if (!updated) throw await this.notPending(channel.id)
+    if (updated.id !== channel.id) return updated
     this.broker.publishFrame([updated.providerId, updated.consumerId], acceptFrame(updated), this.replies(updated, origin))
     return updated
   }
@@ -133,12 +135,12 @@ export class ChannelLifecycle {
       }
     }
     return this.broker.locks.run(pairKey(providerId, consumerId), async () => {
-      const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+      const active = await this.store.channels.findFor(providerId, consumerId, serviceId, 'active')
       if (active) return { channel: active, created: false }
       await this.store.agents.ensure([providerId, consumerId])
-      const channel = await this.store.channels.create({ providerId, consumerId, serviceId, status: 'active' })
-      this.broker.publishFrame([providerId, consumerId], acceptFrame(channel))
-      return { channel, created: true }
+      const opened = await this.store.channels.createOpen({ providerId, consumerId, serviceId, status: 'active' })
+      if (opened.created) this.broker.publishFrame([providerId, consumerId], acceptFrame(opened.channel))
+      return opened
     })
   }
 
@@ -157,6 +159,22 @@ export class ChannelLifecycle {
     assertProvider(actor, channel)
     if (channel.status !== 'pending') throw new Errors.ChannelNotPending(channel.id, channel.status)
     return channel
+  }
+
+  /**
+   * The pair has an active channel for the service already (opened meanwhile by a message or the
+   * operator, maybe on another instance): the request is answered with it, and retired.
+   */
+  private async answerWithActive(pending: Channel, origin: Origin | undefined): Promise<Channel | null> {
+    const active = await this.store.channels.findFor(pending.providerId, pending.consumerId, pending.serviceId, 'active')
+    // Ended just now: the request can become the pair's channel after all.
+    if (!active) return this.store.channels.transition(pending.id, ['pending'], 'active')
+    const retire = { endedAt: new Date(), endReason: 'duplicate', endedBy: 'hub', requestId: null }
+    const retired = await this.store.channels.transition(pending.id, ['pending'], 'rejected', retire)
+    if (!retired) return null
+    this.broker.publishFrame([], acceptFrame(active), this.replies(pending, origin))
+    this.broker.publishFrame([retired.providerId, retired.consumerId], rejectFrame(retired))
+    return active
   }
 
   private async assertMayRequest(consumerId: string): Promise<void> {

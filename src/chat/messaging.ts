@@ -89,7 +89,7 @@ export class Messaging {
         else if (service.providerId !== targetId) {
           throw new Errors.BadRequest(`Neither ${senderId} nor ${targetId} provides service ${serviceId}`)
         }
-        const active = await this.store.channels.findFor(providerId, consumerId, serviceId, ['active'])
+        const active = await this.store.channels.findFor(providerId, consumerId, serviceId, 'active')
         if (active) return active
       } else {
         const active = await this.store.channels.findActiveBetween(senderId, targetId)
@@ -97,7 +97,8 @@ export class Messaging {
       }
       await this.store.agents.ensure([targetId])
       // No chat_accept here: both sides learn the channel from the ack and the message itself.
-      return this.store.channels.create({ providerId, consumerId, serviceId: serviceId ?? null, status: 'active' })
+      // Opened meanwhile on another instance: the database holds one, which is the one to use.
+      return (await this.store.channels.createOpen({ providerId, consumerId, serviceId: serviceId ?? null, status: 'active' })).channel
     })
   }
 }

@@ -114,7 +114,7 @@ export type MessageInfo = Static<typeof Message>
 export const HISTORY_MAX_LIMIT = 500
 export const HISTORY_DEFAULT_LIMIT = 50
 /** Bytes of messages past which a history page stops early (it always holds one message). */
-export const HISTORY_MAX_BYTES = 4 * 1024 * 1024
+export const HISTORY_MAX_BYTES = 1024 * 1024
 
 export const HistoryLimit = Type.Integer({
   minimum: 1,

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox'
 import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
 import { Errors } from '../errors.js'
+import { inTurn } from '../lib/turns.js'
 import { EXAMPLE } from '../protocol/examples.js'
 import { AgentId, ChannelId, ClientMsgId, Content, HistoryLimit, HistoryPage, Message, Metadata, Seq } from '../protocol/shapes.js'
 import { errors, ok } from './common.js'
@@ -57,7 +58,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ok('A page of messages, oldest first.', HistoryPage), ...errors(400, 401, 403, 404) },
       },
     },
-    async (request) => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }),
+    // A unit of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
+    async (request) => inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query })),
   )
 
   app.post(

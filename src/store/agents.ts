@@ -4,7 +4,7 @@
 import type { Agent } from '../generated/sqlite/client.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
-import { LastSeen } from './last-seen.js'
+import { LastSeen, stamp } from './last-seen.js'
 import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 
@@ -35,7 +35,7 @@ export class AgentStore {
   constructor(
     private readonly db: Db,
     private readonly log: MessageLog,
-    provider: Provider,
+    private readonly provider: Provider,
     onError: (error: unknown) => void,
   ) {
     this.lastSeen = new LastSeen(db, log, provider, onError)
@@ -70,11 +70,19 @@ export class AgentStore {
     return this.db.agent.count({ where: { apiKeyHash: { not: null } } })
   }
 
-  /** Creates the agents that do not exist yet. */
+  /** Creates the agents that do not exist yet (looked up first on the driver: most do). */
   async ensure(agentIds: string[]): Promise<void> {
-    for (const id of new Set(agentIds)) {
-      await this.db.agent.upsert({ where: { id }, create: { id }, update: {} })
-    }
+    const ids = [...new Set(agentIds)]
+    if (ids.length === 0) return
+    const marks = ids.map((_, i) => `$${i + 1}`).join(', ')
+    const known = new Set((await this.log.read<{ id: string }>(`SELECT id FROM agents WHERE id IN (${marks})`, ids)).map((row) => row.id))
+    const missing = ids.filter((id) => !known.has(id))
+    if (missing.length === 0) return
+    // One statement, which instances racing to create the same agent may all run: the later ones do nothing.
+    const sqlite = this.provider === 'sqlite'
+    const values = missing.map((_, i) => (sqlite ? '(?, ?)' : `($${2 * i + 1}, $${2 * i + 2}::timestamp(3))`)).join(', ')
+    const now = stamp(this.provider, new Date())
+    await this.db.$executeRawUnsafe(`INSERT INTO agents (id, created_at) VALUES ${values} ON CONFLICT (id) DO NOTHING`, ...missing.flatMap((id) => [id, now]))
   }
 
   /** Gives the agent a new key (creating the agent), replacing and un-revoking any old one. */

@@ -1,13 +1,18 @@
 // Channels between a provider and a consumer: creation, lookups, guarded status transitions and
-// listing. Rows come back as the domain's Channel; the read on every connect (waiting requests)
-// goes to the driver, past the ORM.
+// listing. Rows come back as the domain's Channel. The database holds at most one active channel
+// and one pending request per pair and service, whatever the hub instances do; the reads on every
+// connect and on the chat request path go to the driver, past the ORM (channel-rows.ts).
 import type { Channel as PrismaChannel, Prisma } from '../generated/sqlite/client.js'
-import type { Channel, ChannelStatus, Parties } from '../domain/channel.js'
+import type { ChannelStatus, Parties } from '../domain/channel.js'
+import { channelColumns, fromRow, openChannelSql, serviceKey, type ChannelRow, type StoredChannel } from './channel-rows.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import { newChannelId } from './ids.js'
 import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
+import { isUniqueViolation } from './prisma-errors.js'
+
+export type { ChannelRow, StoredChannel } from './channel-rows.js'
 
 export interface NewChannel {
   providerId: string
@@ -24,57 +29,17 @@ export interface ChannelFilter {
   status?: ChannelStatus
 }
 
-/** A channel as stored: the domain's Channel, with where delivery on it stands. */
-export type StoredChannel = Omit<PrismaChannel, 'status'> & Channel
-
 const PARTIES_CACHE = 10_000
+/** Tries at opening a channel whose pair the database already holds one for, in case that one closed meanwhile. */
+const OPEN_ATTEMPTS = 3
 
 /** The status column holds only the statuses this code writes. */
 export const asChannel = (row: PrismaChannel): StoredChannel => ({ ...row, status: row.status as ChannelStatus })
 const asChannelOrNull = (row: PrismaChannel | null): StoredChannel | null => row && asChannel(row)
-
-/** A channel row as the driver returns it (SQLite gives timestamps as ISO text). */
-export interface ChannelRow {
-  id: string
-  provider_id: string
-  consumer_id: string
-  service_id: string | null
-  status: string
-  request_message: string | null
-  request_id: string | null
-  created_at: Date | string
-  ended_at: Date | string | null
-  end_reason: string | null
-  ended_by: string | null
-  last_seq: number
-  provider_delivered_seq: number
-  consumer_delivered_seq: number
-  provider_sent_seq: number
-  consumer_sent_seq: number
-}
-
-const fromRow = (row: ChannelRow): StoredChannel => ({
-  id: row.id,
-  providerId: row.provider_id,
-  consumerId: row.consumer_id,
-  serviceId: row.service_id,
-  status: row.status as ChannelStatus,
-  requestMessage: row.request_message,
-  requestId: row.request_id,
-  createdAt: new Date(row.created_at),
-  endedAt: row.ended_at === null ? null : new Date(row.ended_at),
-  endReason: row.end_reason,
-  endedBy: row.ended_by,
-  lastSeq: row.last_seq,
-  providerDeliveredSeq: row.provider_delivered_seq,
-  consumerDeliveredSeq: row.consumer_delivered_seq,
-  providerSentSeq: row.provider_sent_seq,
-  consumerSentSeq: row.consumer_sent_seq,
-})
+const firstOrNull = (rows: ChannelRow[]): StoredChannel | null => (rows[0] ? fromRow(rows[0]) : null)
 
 export class ChannelStore {
   private readonly parties = new Map<string, Parties>()
-  /** Every column, timestamps in UTC (Postgres keeps them without a zone). */
   private readonly columns: string
 
   constructor(
@@ -82,9 +47,7 @@ export class ChannelStore {
     private readonly log: MessageLog,
     provider: Provider,
   ) {
-    const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
-    this.columns = `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
-      end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
+    this.columns = channelColumns(provider)
   }
 
   /** The channel's two agents (for access checks on hot paths), or null if it does not exist. */
@@ -105,35 +68,43 @@ export class ChannelStore {
     return asChannel(await this.db.channel.create({ data: { id: newChannelId(), ...data } }))
   }
 
+  /**
+   * Creates an active channel or a pending request, or returns the pair's one for the service
+   * when the database holds it already (another instance opened it meanwhile).
+   */
+  async createOpen(data: NewChannel & { status: 'active' | 'pending' }): Promise<{ channel: StoredChannel; created: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { channel: await this.create(data), created: true }
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error
+        const existing = await this.findFor(data.providerId, data.consumerId, data.serviceId, data.status)
+        if (existing) return { channel: existing, created: false }
+        if (attempt === OPEN_ATTEMPTS) throw error
+      }
+    }
+  }
+
   async get(channelId: string): Promise<StoredChannel | null> {
     return asChannelOrNull(await this.db.channel.findUnique({ where: { id: channelId } }))
   }
 
-  /** The newest channel of the pair for the service (null: a direct channel) in one of the statuses. */
-  async findFor(providerId: string, consumerId: string, serviceId: string | null, statuses: ChannelStatus[]): Promise<StoredChannel | null> {
-    const where = { providerId, consumerId, serviceId, status: { in: statuses } }
-    return asChannelOrNull(await this.db.channel.findFirst({ where, orderBy: { id: 'desc' } }))
+  /** The pair's channel for the service (null: a direct channel) in an open status: there is at most one. */
+  async findFor(providerId: string, consumerId: string, serviceId: string | null, status: 'active' | 'pending'): Promise<StoredChannel | null> {
+    return firstOrNull(await this.log.read<ChannelRow>(openChannelSql(this.columns, status), [providerId, consumerId, serviceKey(serviceId)]))
   }
 
   /** The newest active channel between two agents, in either role and for any service. */
   async findActiveBetween(a: string, b: string): Promise<StoredChannel | null> {
-    const row = await this.db.channel.findFirst({
-      where: {
-        status: 'active',
-        OR: [
-          { providerId: a, consumerId: b },
-          { providerId: b, consumerId: a },
-        ],
-      },
-      orderBy: { id: 'desc' },
-    })
-    return asChannelOrNull(row)
+    const active = `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND consumer_id = $2 AND status = 'active'`
+    const sql = `${active} UNION ALL ${active.replace('$1', '$3').replace('$2', '$4')} ORDER BY id DESC LIMIT 1`
+    return firstOrNull(await this.log.read<ChannelRow>(sql, [a, b, b, a]))
   }
 
   /** The newest pending request from the consumer to the provider. */
   async findPending(providerId: string, consumerId: string): Promise<StoredChannel | null> {
-    const where = { providerId, consumerId, status: 'pending' }
-    return asChannelOrNull(await this.db.channel.findFirst({ where, orderBy: { id: 'desc' } }))
+    const sql = `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND consumer_id = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1`
+    return firstOrNull(await this.log.read<ChannelRow>(sql, [providerId, consumerId]))
   }
 
   /** The agent's newest channel for a service, active ones first. */
@@ -169,8 +140,9 @@ export class ChannelStore {
   }
 
   /** How many chat requests the consumer has waiting for an answer. */
-  countPending(consumerId: string): Promise<number> {
-    return this.db.channel.count({ where: { consumerId, status: 'pending' } })
+  async countPending(consumerId: string): Promise<number> {
+    const [row] = await this.log.read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM channels WHERE consumer_id = $1 AND status = 'pending'`, [consumerId])
+    return Number(row?.n ?? 0)
   }
 
   /** Up to `take` chat requests waiting since before `cutoff`, the oldest first. */

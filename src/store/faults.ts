@@ -2,6 +2,9 @@
 // cannot be reached (restarted, failed over, frozen, timed out), or it answers but cannot take
 // writes (disk full, a read-only file or replica). Both are passing: the work was not applied and
 // the same request succeeds once the condition ends, so the hub answers them as UNAVAILABLE.
+// SQLite names a file it opened read-only SQLITE_READONLY; storage that stops taking writes while
+// the file is open (a filesystem the kernel remounted read-only, an immutable file, a failing
+// disk) makes its writes fail with an I/O error instead, which counts as read-only too.
 // Errors arrive raw (pg, better-sqlite3, Node's sockets) or wrapped by Prisma's driver adapters,
 // whose cause chain still carries the driver's code.
 
@@ -11,6 +14,8 @@ export type StorageFault = 'unreachable' | 'full' | 'read_only'
 const PG_FULL = new Set(['53100'])
 const PG_READ_ONLY = new Set(['25006'])
 const PG_UNREACHABLE = /^(08|57P0[1-4])/
+/** SQLite's I/O errors on the way to storing a transaction (writing, syncing, truncating its files). */
+const SQLITE_WRITE_IOERR = /^SQLITE_IOERR_(WRITE|FSYNC|DIR_FSYNC|TRUNCATE)$/
 /** Query cancelled by statement_timeout: a database too slow to answer counts as away. */
 const PG_TIMED_OUT = '57014'
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND'])
@@ -43,7 +48,7 @@ function faultOfLink(link: Record<string, unknown>): StorageFault | undefined {
 
 function faultOfCode(code: string): StorageFault | undefined {
   if (code === 'SQLITE_FULL' || PG_FULL.has(code)) return 'full'
-  if (code.startsWith('SQLITE_READONLY') || PG_READ_ONLY.has(code)) return 'read_only'
+  if (code.startsWith('SQLITE_READONLY') || SQLITE_WRITE_IOERR.test(code) || PG_READ_ONLY.has(code)) return 'read_only'
   if (PG_UNREACHABLE.test(code) || code === PG_TIMED_OUT || SOCKET_CODES.has(code)) return 'unreachable'
   return undefined
 }

@@ -67,10 +67,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     database,
     agents,
-    services: new ServiceStore(db),
+    services: new ServiceStore(db, database.log, database.provider),
     channels: new ChannelStore(db, database.log, database.provider),
     inboxes: new InboxStore(db, database.log),
-    messages: new MessageStore(database.log),
+    messages: new MessageStore(database.log, database.provider),
     writer,
     cursors,
     health,

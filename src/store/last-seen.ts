@@ -19,7 +19,7 @@ interface Pending {
 }
 
 /** A timestamp as each database's column takes it from text (UTC, as Prisma writes them). */
-const stamp = (provider: Provider, date: Date) => (provider === 'sqlite' ? date.toISOString().replace('Z', '+00:00') : date.toISOString())
+export const stamp = (provider: Provider, date: Date) => (provider === 'sqlite' ? date.toISOString().replace('Z', '+00:00') : date.toISOString())
 
 export class LastSeen {
   private queue = new Map<string, Pending>()

@@ -2,16 +2,39 @@
 // messages were removed), and the backlog an agent was not sent.
 // Both are hot paths, read in raw SQL through the message log.
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
-import { toMessage, type MessageLog, type MessageRow } from './message-log.js'
+import { Limiter } from '../lib/limiter.js'
+import type { Provider } from './database-url.js'
+import { rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
 import { MessageRetention } from './retention.js'
 
-/** Rows read by a history page's first query, and the most by any: in between, as many as the bytes left allow. */
-const FIRST_CHUNK = 32
-const MAX_CHUNK = 256
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
 const ROW_OVERHEAD = 256
+/**
+ * Messages up to this size come with the page's first read; larger ones are read once it is
+ * known which fit. A first read holds at most a page limit of them: about HISTORY_MAX_BYTES.
+ */
+const INLINE_BYTES = 2048
+/**
+ * Pages whose larger messages are being read at once. On PostgreSQL the rows arrive, are parsed
+ * and serialised outside any turn of the loop (lib/turns.ts): a few at a time, their work cannot
+ * pile up in one turn.
+ */
+const LARGE_READS_AT_ONCE = 2
 
-const rowBytes = (row: MessageRow): number => ROW_OVERHEAD + Buffer.byteLength(row.content) + (row.metadata?.length ?? 0)
+/** A row of the first read: the text is null when the message is larger than INLINE_BYTES. */
+type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string | null; created_at: Date | string; bytes: number | string }
+
+/**
+ * Each message of a history range with its stored size, and its text if small (both databases
+ * take a value's size from its header, without reading it): $1 channel, $2 after, $3 before, $4 limit.
+ */
+function sizedRangeSql(provider: Provider, descending: boolean): string {
+  const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
+  const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
+  const createdAt = provider === 'sqlite' ? 'created_at' : "created_at AT TIME ZONE 'UTC' AS created_at"
+  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${createdAt}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
+    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT) ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $4`
+}
 
 function serialisable(message: MessageInfo): boolean {
   try {
@@ -30,49 +53,46 @@ export interface HistoryQuery {
 
 export class MessageStore {
   readonly retention: MessageRetention
+  private readonly largeReads = new Limiter(LARGE_READS_AT_ONCE)
 
-  constructor(private readonly log: MessageLog) {
+  constructor(
+    private readonly log: MessageLog,
+    private readonly provider: Provider,
+  ) {
     this.retention = new MessageRetention(log)
   }
 
   /**
    * One page of history, oldest first. With after_seq the page starts just after it and reads
    * forward; otherwise it ends just before before_seq (or at the newest message) and reads back.
-   * Read a chunk at a time, it stops at HISTORY_MAX_BYTES (has_more then says so), so that large
-   * messages cannot make a page, or the memory it takes, unbounded. A stored message that cannot
-   * be serialised is left out.
+   * It stops at HISTORY_MAX_BYTES (has_more then says so), so that large messages cannot make a
+   * page, or the memory and time it takes, unbounded: the first read brings every message's size
+   * and the text of the small ones; the text of larger ones is read only for those that fit. A
+   * stored message that cannot be serialised is left out.
    */
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
-    const forward = afterSeq !== undefined
-    const page: MessageInfo[] = []
+    const sql = sizedRangeSql(this.provider, afterSeq === undefined)
+    const sized = await this.log.read<SizedRow>(sql, rangeParams(channelId, { afterSeq, beforeSeq, limit: limit + 1 }))
     let bytes = 0
-    let cursor = forward ? afterSeq : beforeSeq
-    let chunk = FIRST_CHUNK
-    let rowsRead = 0
-    for (;;) {
-      const take = Math.min(limit - page.length, chunk) + 1
-      const range = forward ? { afterSeq: cursor, beforeSeq, limit: take } : { afterSeq, beforeSeq: cursor, limit: take, descending: true }
-      const rows = await this.log.range(channelId, range)
-      for (const row of rows.slice(0, take - 1)) {
-        const size = rowBytes(row)
-        if (page.length > 0 && bytes + size > HISTORY_MAX_BYTES) return this.finish(channelId, page, forward, true)
-        bytes += size
-        cursor = row.seq
-        const message = toMessage(row)
-        if (serialisable(message)) page.push(message)
-      }
-      if (rows.length < take) return this.finish(channelId, page, forward, false)
-      if (page.length >= limit) return this.finish(channelId, page, forward, true)
-      // Large rows, smaller chunks: one read never holds much more than the page may.
-      rowsRead += take - 1
-      const rowsLeft = Math.floor((HISTORY_MAX_BYTES - bytes) / (bytes / rowsRead))
-      chunk = Math.max(1, Math.min(MAX_CHUNK, 2 * chunk, rowsLeft + 1))
+    let taken = 0
+    for (const row of sized.slice(0, limit)) {
+      bytes += ROW_OVERHEAD + Number(row.bytes)
+      if (taken > 0 && bytes > HISTORY_MAX_BYTES) break
+      taken++
     }
+    const fit = sized.slice(0, taken).sort((x, y) => x.seq - y.seq)
+    let rows: MessageRow[] = fit.flatMap((row) => (row.content === null ? [] : [{ ...row, content: row.content, created_at: new Date(row.created_at) }]))
+    // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
+    if (rows.length < fit.length) {
+      const range = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken }
+      rows = await this.largeReads.run(() => this.log.range(channelId, range))
+    }
+    return this.finish(channelId, rows.map(toMessage).filter(serialisable), taken < sized.length)
   }
 
-  private async finish(channelId: string, page: MessageInfo[], forward: boolean, hasMore: boolean): Promise<HistoryPageInfo> {
-    if (!forward) page.reverse()
+  /** The page of messages (oldest first), with where history starts when older ones were removed. */
+  private async finish(channelId: string, page: MessageInfo[], hasMore: boolean): Promise<HistoryPageInfo> {
     const history: HistoryPageInfo = { channel_id: channelId, messages: page, has_more: hasMore }
     // A page that starts at seq 1 has nothing removed before it; any other may (one indexed read).
     if (page[0]?.seq !== 1) {

@@ -1,13 +1,33 @@
 // Services and the provider each is bound to. A service id belongs to the first provider that
-// registers it; only that provider can register it again (to change its description).
+// registers it; only that provider can register it again (to change its description). The
+// lookup on every chat request reads on the driver, past the ORM.
 import type { Service } from '../generated/sqlite/client.js'
 import { Errors } from '../errors.js'
+import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
+import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 import { isUniqueViolation } from './prisma-errors.js'
 
+interface ServiceRow {
+  id: string
+  provider_id: string
+  description: string | null
+  created_at: Date | string
+}
+
 export class ServiceStore {
-  constructor(private readonly db: Db) {}
+  private readonly getSql: string
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: MessageLog,
+    provider: Provider,
+  ) {
+    // Postgres keeps timestamps without a zone: read them as the UTC they are.
+    const createdAt = provider === 'sqlite' ? 'created_at' : "created_at AT TIME ZONE 'UTC' AS created_at"
+    this.getSql = `SELECT id, provider_id, description, ${createdAt} FROM services WHERE id = $1`
+  }
 
   async register(providerId: string, serviceId: string, description?: string): Promise<Service> {
     await this.db.agent.upsert({ where: { id: providerId }, create: { id: providerId }, update: {} })
@@ -30,8 +50,9 @@ export class ServiceStore {
     return service
   }
 
-  get(serviceId: string): Promise<Service | null> {
-    return this.db.service.findUnique({ where: { id: serviceId } })
+  async get(serviceId: string): Promise<Service | null> {
+    const [row] = await this.log.read<ServiceRow>(this.getSql, [serviceId])
+    return row ? { id: row.id, providerId: row.provider_id, description: row.description, createdAt: new Date(row.created_at) } : null
   }
 
   list(limit: number, cursor?: string, providerId?: string): Promise<Page<Service>> {

@@ -16,7 +16,7 @@ const FAULTS: StorageFault[] = ['unreachable', 'full', 'read_only']
 const EXPLAINED: Record<StorageFault, string> = {
   unreachable: 'the database does not answer',
   full: 'the storage is full',
-  read_only: 'the storage is read-only',
+  read_only: 'the storage is read-only or refuses writes',
 }
 
 export interface HealthLog {

@@ -4,7 +4,8 @@
 // refusal becomes an `error` frame; a client that keeps sending frames the hub must refuse
 // (garbage, forbidden or invalid ones) is disconnected with 4400. The frames waiting for their
 // turn are bounded per connection and hub-wide (WorkQueue), and those of a connection that has
-// closed are dropped, not run.
+// closed are dropped, not run. Each waits for a turn of the event loop with budget left, so that
+// a flood of frames on synchronous storage never holds the loop.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError, retryable } from '../errors.js'
@@ -15,6 +16,7 @@ import { parseFrame, type Parsed } from '../protocol/parse.js'
 import type { HubMetrics } from '../metrics.js'
 import type { StorageHealth } from '../store/storage-health.js'
 import type { TaskSet } from '../lib/task-set.js'
+import { inTurn } from '../lib/turns.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
 import { TokenBucket } from './limits.js'
@@ -106,9 +108,12 @@ export class FrameDispatcher {
     queue.waiting++
     this.tail = this.tail.then(async () => {
       try {
-        // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
-        if (this.connection.ended) release()
-        else await this.handle(frame, parsed.requestId, release)
+        // A unit of the loop's turns (lib/turns.ts): past a turn's budget, the loop polls its sockets first.
+        await inTurn(() => {
+          // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
+          if (this.connection.ended) release()
+          else return this.handle(frame, parsed.requestId, release)
+        })
       } finally {
         this.waiting--
         queue.waiting--

@@ -52,7 +52,7 @@ describe('memory budgets', () => {
     })
   }, 120_000)
 
-  it('caps history pages at 4 MiB, on REST and /ws, and pages through every message once', async () => {
+  it('caps history pages at 1 MiB, on REST and /ws, and pages through every message once', async () => {
     const sender = await WsAgent.connect(hub.wsUrl, 'big-sender')
     const channelId = await channelBetween(hub, 'big-reader', sender.agentId)
     const big = 'x'.repeat(190_000)
@@ -62,7 +62,7 @@ describe('memory budgets', () => {
         const response = await fetch(`${hub.url}/channels/${channelId}/messages?limit=500`)
         const text = await response.text()
         expect(response.status, text.slice(0, 300)).toBe(200)
-        expect(text.length).toBeLessThan(4.5 * MIB)
+        expect(text.length).toBeLessThan(1.25 * MIB)
         return JSON.parse(text) as {
           messages: { seq: number }[]
           has_more: boolean

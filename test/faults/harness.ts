@@ -5,7 +5,7 @@
 import { expect } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 import { until } from '../helpers/poll.js'
-import { freshPort, spawnHub, waitReady, type HubProcess } from '../helpers/process.js'
+import { freshPort, spawnEntry, waitReady, type HubProcess } from '../helpers/process.js'
 import { WsAgent } from '../helpers/ws-agent.js'
 import { watch, type Watched } from './watch.js'
 
@@ -19,15 +19,13 @@ export interface FaultHub {
   stop(): Promise<void>
 }
 
+// FAULT_CPU_PROF=DIR (bench/faults.ts --cpu-prof DIR): each hub writes a V8 CPU profile there as it exits.
+const profiling = process.env.FAULT_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAULT_CPU_PROF}`] : []
+
 export async function startFaultHub(env: Record<string, string> = {}): Promise<FaultHub> {
   const database = await tempDatabase()
   const port = freshPort()
-  const hub = spawnHub({
-    PORT: port,
-    DATABASE_URL: database.url,
-    LOG_LEVEL: 'error',
-    ...env,
-  })
+  const hub = spawnEntry('src/server.ts', { PORT: port, DATABASE_URL: database.url, LOG_LEVEL: 'error', ...env }, profiling)
   await waitReady(hub, 60_000)
   // Warm up: the first requests compile the route's code, which is no abuse's doing.
   for (let i = 0; i < 20; i++) await fetch(`${hub.url}/healthz`).then((r) => r.arrayBuffer())
@@ -145,7 +143,7 @@ export function report(fault: string, figures: Figures, watched: Watched, up: bo
   const line =
     `FAULT ${fault}: sent=${figures.sent} retried=${figures.retried} acked=${figures.acked} stored=${figures.stored} delivered=${figures.delivered} ` +
     `lost=${figures.lost} duplicates=${figures.duplicates} up=${up ? 'yes' : 'NO'} ` +
-    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} probes=${watched.probes} rss_max_mb=${watched.rssMaxMb}`
+    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} healthz_p50_ms=${watched.healthzP50Ms} probes=${watched.probes} loop_max_ms=${watched.loopMaxMs} rss_max_mb=${watched.rssMaxMb}`
   console.log(line)
   return line
 }

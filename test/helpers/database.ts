@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import Database from 'better-sqlite3'
 import pg from 'pg'
+import { providerOf, sqliteFile } from '../../src/store/database-url.js'
 
 export interface TempDatabase {
   url: string
@@ -45,6 +47,26 @@ async function admin(sql: string): Promise<void> {
   await client.connect()
   try {
     await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Runs statements straight on the database's driver, outside the hub (a migration test's set-up). */
+export async function runStatements(url: string, statements: string[]): Promise<void> {
+  if (providerOf(url) === 'sqlite') {
+    const db = new Database(sqliteFile(url))
+    try {
+      for (const sql of statements) db.exec(sql)
+    } finally {
+      db.close()
+    }
+    return
+  }
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    for (const sql of statements) await client.query(sql)
   } finally {
     await client.end()
   }

@@ -11,6 +11,8 @@ describe('faultOf', () => {
   it('tells unreachable, full and read-only apart from other failures, raw or wrapped by Prisma', () => {
     expect(faultOf(coded('SQLITE_FULL', 'database or disk is full'))).toBe('full')
     expect(faultOf(coded('SQLITE_READONLY_DBMOVED'))).toBe('read_only')
+    expect(faultOf(coded('SQLITE_IOERR_WRITE', 'disk I/O error'))).toBe('read_only')
+    expect(faultOf(coded('SQLITE_IOERR_FSYNC', 'disk I/O error'))).toBe('read_only')
     expect(faultOf(coded('53100'))).toBe('full')
     expect(faultOf(coded('25006'))).toBe('read_only')
     expect(faultOf(coded('57P01'))).toBe('unreachable')
@@ -27,6 +29,7 @@ describe('faultOf', () => {
 
     expect(faultOf(coded('23505', 'duplicate key value'))).toBeUndefined()
     expect(faultOf(coded('SQLITE_CONSTRAINT_UNIQUE'))).toBeUndefined()
+    expect(faultOf(coded('SQLITE_IOERR_READ', 'disk I/O error'))).toBeUndefined()
     expect(faultOf(new RangeError('Maximum call stack size exceeded'))).toBeUndefined()
     expect(faultOf('not an error')).toBeUndefined()
   })

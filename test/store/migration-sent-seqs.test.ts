@@ -2,12 +2,9 @@
 // (SQLite, or Postgres with HUB_TEST_DATABASE=postgres): it backfills each party's last sent seq
 // and keeps every message. The database is first rolled back to the migration before: the two
 // columns dropped and the migration forgotten, which is exactly what the migration adds.
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { openDatabase } from '../../src/store/database.js'
-import { sqliteFile } from '../../src/store/database-url.js'
-import { tempDatabase, testDatabaseKind, type TempDatabase } from '../helpers/database.js'
+import { runStatements, tempDatabase, type TempDatabase } from '../helpers/database.js'
 
 const MIGRATION = '20261122000000_channel_sent_seqs'
 let temp: TempDatabase
@@ -19,25 +16,7 @@ afterEach(async () => {
   await temp.remove()
 })
 
-/** Runs statements straight on the driver, outside the hub's migrator. */
-async function run(statements: string[]): Promise<void> {
-  if (testDatabaseKind() === 'sqlite') {
-    const db = new Database(sqliteFile(temp.url))
-    try {
-      for (const sql of statements) db.exec(sql)
-    } finally {
-      db.close()
-    }
-    return
-  }
-  const client = new pg.Client({ connectionString: temp.url })
-  await client.connect()
-  try {
-    for (const sql of statements) await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
+const run = (statements: string[]) => runStatements(temp.url, statements)
 
 const channelSql = (id: string, status: string) =>
   `INSERT INTO channels (id, provider_id, consumer_id, status) VALUES ('${id}', 'p-${id}', 'c-${id}', '${status}')`

@@ -459,7 +459,7 @@ export interface HistoryFrame {
    */
   messages: Message[]
   /**
-   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 4 MiB.
+   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 1 MiB.
    */
   has_more: boolean
   /**
@@ -626,7 +626,7 @@ export interface HistoryPage {
    */
   messages: Message[]
   /**
-   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 4 MiB.
+   * More messages lie beyond this page in the direction it was read. A page stops early once its messages reach 1 MiB.
    */
   has_more: boolean
   /**
