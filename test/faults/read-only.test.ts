@@ -7,7 +7,7 @@
 // get UNAVAILABLE with a retry hint (retried by the clients), /readyz answers 503 `read_only`,
 // one log line names the cause, and once writable again the hub stores everything, once.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -73,7 +73,8 @@ function sqliteStorage(): Promise<{ url: string; turn: Switch }> {
 }
 
 const kind = testDatabaseKind()
-const canMountSqlite = kind === 'sqlite' && process.getuid?.() === 0
+// Root and a loop device: the image is mounted.
+const canMountSqlite = kind === 'sqlite' && process.getuid?.() === 0 && existsSync('/dev/loop-control')
 
 it.skipIf(kind === 'sqlite' && !canMountSqlite)(`refuses with UNAVAILABLE while the storage is read-only, and stores everything once writable (${kind})`, async () => {
   const storage = kind === 'postgres' ? await postgresStorage() : await sqliteStorage()
