@@ -21,8 +21,9 @@ it('keeps a cursor visible while it is being written, then in the database', asy
 })
 
 it('writes both cursors of many channels in one flush, and never moves one back', async () => {
-  await db.store.agents.ensure(['p', 'c'])
-  const channels = await Promise.all([1, 2, 3].map(() => db.store.channels.create({ providerId: 'p', consumerId: 'c', serviceId: null, status: 'active' })))
+  // Three pairs: a pair has one active channel at most.
+  await db.store.agents.ensure(['p', 'c1', 'c2', 'c3'])
+  const channels = await Promise.all([1, 2, 3].map((n) => db.store.channels.create({ providerId: 'p', consumerId: `c${n}`, serviceId: null, status: 'active' })))
   channels.forEach((channel, i) => {
     db.store.cursors.advance(channel.id, 'provider', 10 + i)
     db.store.cursors.advance(channel.id, 'consumer', 20 + i)
