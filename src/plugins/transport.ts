@@ -8,6 +8,7 @@ import { Delivery } from '../delivery/delivery.js'
 import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
 import { ConnectionBudgets, SWEEP_MS } from '../transport/budgets.js'
+import { skipFinishedReceiverEnd } from '../transport/receiver-end.js'
 import { Router } from '../transport/router.js'
 import { wsRoute } from '../transport/ws-route.js'
 
@@ -34,6 +35,7 @@ const CLOSE_GRACE_MS = 2000
 export const transportPlugin = fp(
   async (app) => {
     const { store, metrics, broker, config } = app
+    skipFinishedReceiverEnd()
     const delivery = new Delivery(store, {
       delivered: (storedAt) => {
         metrics.messagesDelivered.inc()
