@@ -1,6 +1,6 @@
 // Channels between a provider and a consumer: creation, lookups, guarded status transitions and
-// listing. Rows come back as the domain's Channel; the read on every connect (waiting requests)
-// goes to the driver, past the ORM.
+// listing. Rows come back as the domain's Channel; driver rows (the read on every connect, in
+// inboxes.ts) become one with fromRow.
 import type { Channel as PrismaChannel, Prisma } from '../generated/sqlite/client.js'
 import type { Channel, ChannelStatus, Parties } from '../domain/channel.js'
 import type { Provider } from './database-url.js'
@@ -53,7 +53,7 @@ export interface ChannelRow {
   consumer_sent_seq: number
 }
 
-const fromRow = (row: ChannelRow): StoredChannel => ({
+export const fromRow = (row: ChannelRow): StoredChannel => ({
   id: row.id,
   providerId: row.provider_id,
   consumerId: row.consumer_id,
@@ -72,20 +72,20 @@ const fromRow = (row: ChannelRow): StoredChannel => ({
   consumerSentSeq: row.consumer_sent_seq,
 })
 
+/** Every column of a driver read, timestamps in UTC (Postgres keeps them without a zone). */
+export function channelColumns(provider: Provider): string {
+  const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
+  return `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
+    end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
+}
+
 export class ChannelStore {
   private readonly parties = new Map<string, Parties>()
-  /** Every column, timestamps in UTC (Postgres keeps them without a zone). */
-  private readonly columns: string
 
   constructor(
     private readonly db: Db,
     private readonly log: MessageLog,
-    provider: Provider,
-  ) {
-    const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
-    this.columns = `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
-      end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
-  }
+  ) {}
 
   /** The channel's two agents (for access checks on hot paths), or null if it does not exist. */
   async partiesOf(channelId: string): Promise<Parties | null> {
@@ -177,15 +177,6 @@ export class ChannelStore {
   async pendingSince(cutoff: Date, take: number): Promise<StoredChannel[]> {
     const rows = await this.db.channel.findMany({ where: { status: 'pending', createdAt: { lt: cutoff } }, orderBy: { createdAt: 'asc' }, take })
     return rows.map(asChannel)
-  }
-
-  /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
-  async pendingFor(providerId: string): Promise<StoredChannel[]> {
-    const rows = await this.log.read<ChannelRow>(
-      `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND status = 'pending' ORDER BY id ASC`,
-      [providerId],
-    )
-    return rows.map(fromRow)
   }
 
   async list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<StoredChannel>> {

@@ -1,9 +1,10 @@
 // Where delivery stands, read for the agents connected to this instance: per agent, its channels
-// that are active or hold messages it has not been sent (on the driver: this read is on every
-// connect); the current state of channels its connections follow; and its role in the channels
-// a resuming client names.
+// that are active or hold messages it has not been sent; at a connect, those and the chat
+// requests waiting for it, in one read on the driver; the current state of channels its
+// connections follow; and its role in the channels a resuming client names.
 import { roleOf, type Channel, type ChannelStatus, type Role } from '../domain/channel.js'
-import { asChannel, type ChannelRow } from './channels.js'
+import { asChannel, channelColumns, fromRow, type ChannelRow, type StoredChannel } from './channels.js'
+import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
 import type { MessageLog } from './message-log.js'
 
@@ -23,11 +24,38 @@ export interface Inbox {
 const INBOX_CHUNK = 400
 const INBOX_COLUMNS = 'id, status, provider_id, consumer_id, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq'
 
+/** What a connecting agent is owed: the chat requests waiting for it (as provider), and its inboxes. */
+export interface Owed {
+  requests: StoredChannel[]
+  inboxes: Inbox[]
+}
+
 export class InboxStore {
+  private readonly columns: string
+
   constructor(
     private readonly db: Db,
     private readonly log: MessageLog,
-  ) {}
+    provider: Provider,
+  ) {
+    this.columns = channelColumns(provider)
+  }
+
+  /** At an agent's connect: the requests waiting for it and its inboxes, in channel order (one read, on every connect). */
+  async owedTo(agentId: string): Promise<Owed> {
+    const rows = await this.log.read<ChannelRow>(
+      `SELECT ${this.columns} FROM channels
+        WHERE (provider_id = $1 AND (status IN ('pending', 'active') OR consumer_sent_seq > provider_delivered_seq))
+           OR (consumer_id = $2 AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+        ORDER BY id ASC`,
+      [agentId, agentId],
+    )
+    const agents = new Set([agentId])
+    return {
+      requests: rows.filter((row) => row.provider_id === agentId && row.status === 'pending').map(fromRow),
+      inboxes: rows.flatMap((row) => inboxesIn(row, agents)),
+    }
+  }
 
   /** Per agent, its channels that are active or hold messages it has not been sent. */
   async of(agentIds: string[]): Promise<Inbox[]> {
@@ -45,18 +73,8 @@ export class InboxStore {
           ORDER BY id ASC`,
         [...ids, ...ids],
       )
-      for (const row of rows) {
-        // Each agent is in one chunk only, so each (channel, role) is listed once.
-        const sides = [
-          { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
-          { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
-        ] as const
-        for (const side of sides) {
-          if (chunk.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq)) {
-            inboxes.push({ ...side, channelId: row.id, status: row.status as ChannelStatus })
-          }
-        }
-      }
+      // Each agent is in one chunk only, so each (channel, role) is listed once.
+      for (const row of rows) inboxes.push(...inboxesIn(row, chunk))
     }
     // Each chunk comes in channel order; merged, provider before consumer within a channel.
     return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
@@ -90,6 +108,17 @@ export class InboxStore {
     }
     return found
   }
+}
+
+/** The inboxes a channel row holds for these agents: provider first, then consumer. */
+function inboxesIn(row: Omit<ChannelRow, 'created_at' | 'ended_at'>, agents: Set<string>): Inbox[] {
+  const sides = [
+    { role: 'provider', agentId: row.provider_id, deliveredSeq: row.provider_delivered_seq, inboundSeq: row.consumer_sent_seq },
+    { role: 'consumer', agentId: row.consumer_id, deliveredSeq: row.consumer_delivered_seq, inboundSeq: row.provider_sent_seq },
+  ] as const
+  return sides
+    .filter((side) => agents.has(side.agentId) && (row.status === 'active' || side.inboundSeq > side.deliveredSeq))
+    .map((side) => ({ ...side, channelId: row.id, status: row.status as ChannelStatus }))
 }
 
 /** Plain code-point order: on ids (ch_ and a ULID) it agrees with the databases' ORDER BY id. */
