@@ -1,8 +1,10 @@
 // Where delivery stands, read for the agents connected to this instance: per agent, its channels
 // that are active or hold messages it has not been sent; at a connect, those and the chat
-// requests waiting for it, in one read on the driver; the current state of channels its
-// connections follow; and its role in the channels a resuming client names.
+// requests waiting for it, in one read on the driver, shared by the agents connecting meanwhile;
+// the current state of channels its connections follow; and its role in the channels a resuming
+// client names.
 import { roleOf, type Channel, type ChannelStatus, type Role } from '../domain/channel.js'
+import { ReadBatch } from '../lib/read-batch.js'
 import { asChannel, channelColumns, fromRow, type ChannelRow, type StoredChannel } from './channels.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
@@ -32,6 +34,10 @@ export interface Owed {
 
 export class InboxStore {
   private readonly columns: string
+  private readonly owed = new ReadBatch<string, Owed>(
+    (agentIds) => this.owedToAll(agentIds),
+    () => ({ requests: [], inboxes: [] }),
+  )
 
   constructor(
     private readonly db: Db,
@@ -41,43 +47,49 @@ export class InboxStore {
     this.columns = channelColumns(provider)
   }
 
-  /** At an agent's connect: the requests waiting for it and its inboxes, in channel order (one read, on every connect). */
-  async owedTo(agentId: string): Promise<Owed> {
-    const rows = await this.log.read<ChannelRow>(
-      `SELECT ${this.columns} FROM channels
-        WHERE (provider_id = $1 AND (status IN ('pending', 'active') OR consumer_sent_seq > provider_delivered_seq))
-           OR (consumer_id = $2 AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
-        ORDER BY id ASC`,
-      [agentId, agentId],
-    )
-    const agents = new Set([agentId])
-    return {
-      requests: rows.filter((row) => row.provider_id === agentId && row.status === 'pending').map(fromRow),
-      inboxes: rows.flatMap((row) => inboxesIn(row, agents)),
-    }
+  /** At an agent's connect: the requests waiting for it and its inboxes, in channel order (read on every connect). */
+  owedTo(agentId: string): Promise<Owed> {
+    return this.owed.get(agentId)
   }
 
   /** Per agent, its channels that are active or hold messages it has not been sent. */
   async of(agentIds: string[]): Promise<Inbox[]> {
-    const unique = [...new Set(agentIds)]
     const inboxes: Inbox[] = []
-    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
-      const ids = unique.slice(i, i + INBOX_CHUNK)
-      const chunk = new Set(ids)
-      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
-      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
-      const rows = await this.log.read<ChannelRow>(
-        `SELECT ${INBOX_COLUMNS} FROM channels
-          WHERE (provider_id IN (${providers}) AND (status = 'active' OR consumer_sent_seq > provider_delivered_seq))
-             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
-          ORDER BY id ASC`,
-        [...ids, ...ids],
-      )
+    for await (const { rows, chunk } of this.rowsOf(agentIds, false)) {
       // Each agent is in one chunk only, so each (channel, role) is listed once.
       for (const row of rows) inboxes.push(...inboxesIn(row, chunk))
     }
     // Each chunk comes in channel order; merged, provider before consumer within a channel.
     return inboxes.sort((a, b) => compare(a.channelId, b.channelId) || compare(b.role, a.role))
+  }
+
+  private async owedToAll(agentIds: string[]): Promise<Map<string, Owed>> {
+    const owed = new Map<string, Owed>(agentIds.map((agentId) => [agentId, { requests: [], inboxes: [] }]))
+    for await (const { rows, chunk } of this.rowsOf(agentIds, true)) {
+      for (const row of rows) {
+        if (row.status === 'pending' && chunk.has(row.provider_id)) owed.get(row.provider_id)?.requests.push(fromRow(row))
+        for (const inbox of inboxesIn(row, chunk)) owed.get(inbox.agentId)?.inboxes.push(inbox)
+      }
+    }
+    return owed
+  }
+
+  /** The rows of these agents' inboxes (with the requests waiting for them, and every column, if asked), a chunk of agents at a time, in channel order. */
+  private async *rowsOf(agentIds: string[], requests: boolean): AsyncGenerator<{ rows: ChannelRow[]; chunk: Set<string> }> {
+    const unique = [...new Set(agentIds)]
+    for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
+      const ids = unique.slice(i, i + INBOX_CHUNK)
+      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
+      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
+      const rows = await this.log.read<ChannelRow>(
+        `SELECT ${requests ? this.columns : INBOX_COLUMNS} FROM channels
+          WHERE (provider_id IN (${providers}) AND (status IN (${requests ? "'pending', " : ''}'active') OR consumer_sent_seq > provider_delivered_seq))
+             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+          ORDER BY id ASC`,
+        [...ids, ...ids],
+      )
+      yield { rows, chunk: new Set(ids) }
+    }
   }
 
   /** These channels (those that exist), and the chat requests waiting for these providers; by id, each once. */

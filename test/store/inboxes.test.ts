@@ -111,6 +111,19 @@ describe('InboxStore.owedTo', () => {
     )
     expect(await db.store.inboxes.owedTo(`never-seen-${counter}`)).toEqual({ requests: [], inboxes: [] })
   })
+
+  it('answers agents connecting at once each with its own, though they are read together', async () => {
+    const waiting = await channel('pending')
+    const active = await channel()
+    await send(active.id, active.consumerId)
+    const [provider, consumer, other] = await Promise.all(
+      [waiting.providerId, waiting.consumerId, active.providerId].map((agentId) => db.store.inboxes.owedTo(agentId)),
+    )
+    expect(provider?.requests.map((request) => request.id)).toEqual([waiting.id])
+    expect(provider?.inboxes).toEqual([])
+    expect(consumer).toEqual({ requests: [], inboxes: [] })
+    expect(other).toEqual({ requests: [], inboxes: await db.store.inboxes.of([active.providerId]) })
+  })
 })
 
 describe('ChannelStore.statesOf', () => {
