@@ -10,7 +10,7 @@
 //                    [--history 1000000] [--idle 10000] [--connects 2000] [--cpu-prof DIR]
 import { tempDatabaseOf } from '../test/helpers/database.js'
 import { redisCluster, type Cluster } from './cluster.js'
-import { issueKeys, keyless, measureConnects, mintTokens, type ConnectResult } from './connects.js'
+import { connectRates, type ConnectResult } from './connects.js'
 import { startGenerator } from './generator.js'
 import { createChannel, measureHistory, seedMessages, type HistoryResult } from './history.js'
 import { measureIdle, type IdleResult } from './idle.js'
@@ -103,23 +103,10 @@ async function main(): Promise<void> {
   report(runs, baseline, idle as IdleResult, connects)
 }
 
-/**
- * Connects per second by credential, on a hub that also accepts JWTs. Each mode runs twice over
- * its own agents and the second run counts: the agents exist then, as when a fleet reconnects.
- */
+/** Connects per second by credential (bench/connects.ts), on a hub that also accepts JWTs. */
 async function measureConnectRates(port: number, env: Record<string, string>, cluster?: Cluster): Promise<ConnectResult[]> {
   const [server] = (await startHubs([port], { ...env, HUB_JWT_SECRET: JWT_SECRET }, cluster)) as [Server]
-  const ids = (mode: string) => Array.from({ length: connectCount }, (_, i) => `connect-${mode}-${i}`)
-  const attempts = {
-    keyless: keyless(ids('keyless')),
-    keyed: await issueKeys(`http://127.0.0.1:${port}`, ids('keyed')),
-    jwt: await mintTokens(JWT_SECRET, ids('jwt')),
-  }
-  const results: ConnectResult[] = []
-  for (const mode of ['keyless', 'keyed', 'jwt'] as const) {
-    await measureConnects(`ws://127.0.0.1:${port}`, mode, attempts[mode])
-    results.push(await measureConnects(`ws://127.0.0.1:${port}`, mode, attempts[mode]))
-  }
+  const results = await connectRates(port, connectCount)
   await server.stop()
   return results
 }

@@ -3,18 +3,28 @@
 // refetched at most every 30 s). `sub` is the agent id; `exp` is required (a token that never
 // expires would be a key the hub cannot revoke) and `nbf`, HUB_JWT_ISSUER and
 // HUB_JWT_AUDIENCE are enforced. The algorithm is fixed by which key a token is checked with,
-// so neither `alg: none` nor an HS256 token signed with a public key can pass.
+// so neither `alg: none` nor an HS256 token signed with a public key can pass. A token that
+// passed is remembered (by digest) for a minute or until it expires, whichever is sooner: a
+// fleet reconnecting with the tokens it holds costs no signature check per connect (that check
+// was the seventh of a JWT connect's CPU). Its verdict cannot change meanwhile: the secret is
+// fixed, `nbf` only ever passes, `exp` is checked on every use, and jose itself keeps using
+// the key set it fetched for ten minutes.
 import { webcrypto } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.js'
 import { Errors } from '../errors.js'
 import { AgentId } from '../protocol/shapes.js'
+import { keyDigest } from './api-keys.js'
 import { SERVICES_CLAIM, ServiceGrant } from './grant.js'
 
 export type TokenConfig = Pick<Config, 'HUB_JWT_SECRET' | 'HUB_JWKS_URL' | 'HUB_JWT_ISSUER' | 'HUB_JWT_AUDIENCE'>
 
 const ASYMMETRIC = ['RS256', 'ES256']
+/** Tokens remembered as verified, the least recently used forgotten first; and for how long at most. */
+const VERIFIED_MAX = 100_000
+const VERIFIED_TTL_MS = 60_000
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/
 
 export interface TokenIdentity {
@@ -29,6 +39,7 @@ const at = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds
 export class TokenVerifier {
   private readonly key: JWTVerifyGetKey | undefined
   private readonly options: JWTVerifyOptions
+  private readonly verified = new LRUCache<string, TokenIdentity>({ max: VERIFIED_MAX, ttl: VERIFIED_TTL_MS })
 
   constructor(
     config: TokenConfig,
@@ -65,9 +76,19 @@ export class TokenVerifier {
   /** The identity a valid token carries; throws UNAUTHORIZED saying what is wrong with it. */
   async verify(token: string): Promise<TokenIdentity> {
     if (!this.key) throw new Errors.Unauthorized('This hub accepts no JWTs (its operator sets HUB_JWT_SECRET or HUB_JWKS_URL for that)')
+    const digest = keyDigest(token)
+    const kept = this.verified.get(digest)
+    // Expired since: jose says so, in its words.
+    if (kept && Date.now() < kept.expiresAt) return kept
+    const identity = await this.check(token, this.key)
+    this.verified.set(digest, identity, { ttl: Math.max(1, Math.min(VERIFIED_TTL_MS, identity.expiresAt - Date.now())) })
+    return identity
+  }
+
+  private async check(token: string, key: JWTVerifyGetKey): Promise<TokenIdentity> {
     let payload
     try {
-      ;({ payload } = await jwtVerify(token, this.key, this.options))
+      ;({ payload } = await jwtVerify(token, key, this.options))
     } catch (error) {
       throw this.refusal(error)
     }

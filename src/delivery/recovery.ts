@@ -46,7 +46,8 @@ export async function replayBacklog(
   let replayed = 0
   try {
     await reachable
-    for (const channel of await store.channels.pendingFor(agentId)) {
+    const owed = await store.inboxes.owedTo(agentId)
+    for (const channel of owed.requests) {
       // A catch-up running meanwhile may have sent it already.
       if (deliveries.statusOf(channel.id) === undefined) deliveries.tell(requestFrame(channel))
     }
@@ -54,7 +55,7 @@ export async function replayBacklog(
     for (const { channelId, role } of await store.inboxes.memberships(agentId, [...clientCursors.keys()])) {
       starts.set(channelId, { role, after: clientCursors.get(channelId) ?? 0 })
     }
-    for (const inbox of await store.inboxes.of([agentId])) {
+    for (const inbox of owed.inboxes) {
       deliveries.know(inbox.channelId, inbox.status)
       const start = starts.get(inbox.channelId)
       if (start) {

@@ -9,6 +9,7 @@ import { CloseCode } from '../protocol/close-codes.js'
 import { TaskSet } from '../lib/task-set.js'
 import { within } from '../lib/within.js'
 import { ConnectionBudgets, SWEEP_MS } from '../transport/budgets.js'
+import { skipFinishedReceiverEnd } from '../transport/receiver-end.js'
 import { Router } from '../transport/router.js'
 import { wsRoute } from '../transport/ws-route.js'
 
@@ -35,6 +36,7 @@ const CLOSE_GRACE_MS = 2000
 export const transportPlugin = fp(
   async (app) => {
     const { store, metrics, broker, config } = app
+    skipFinishedReceiverEnd()
     const delivery = new Delivery(store, {
       delivered: (storedAt) => {
         metrics.messagesDelivered.inc()

@@ -1,7 +1,8 @@
 // Channels between a provider and a consumer: creation, lookups, guarded status transitions and
 // listing. Rows come back as the domain's Channel. The database holds at most one active channel
-// and one pending request per pair and service, whatever the hub instances do; the reads on every
-// connect and on the chat request path go to the driver, past the ORM (channel-rows.ts).
+// and one pending request per pair and service, whatever the hub instances do; the reads on the
+// chat request path go to the driver, past the ORM (channel-rows.ts), as the read on every connect
+// does (inboxes.ts).
 import type { Channel as PrismaChannel, Prisma } from '../generated/sqlite/client.js'
 import type { ChannelStatus, Parties } from '../domain/channel.js'
 import { channelColumns, fromRow, openChannelSql, serviceKey, type ChannelRow, type StoredChannel } from './channel-rows.js'
@@ -149,15 +150,6 @@ export class ChannelStore {
   async pendingSince(cutoff: Date, take: number): Promise<StoredChannel[]> {
     const rows = await this.db.channel.findMany({ where: { status: 'pending', createdAt: { lt: cutoff } }, orderBy: { createdAt: 'asc' }, take })
     return rows.map(asChannel)
-  }
-
-  /** The chat requests waiting for the provider (on the driver: this read is on every connect). */
-  async pendingFor(providerId: string): Promise<StoredChannel[]> {
-    const rows = await this.log.read<ChannelRow>(
-      `SELECT ${this.columns} FROM channels WHERE provider_id = $1 AND status = 'pending' ORDER BY id ASC`,
-      [providerId],
-    )
-    return rows.map(fromRow)
   }
 
   async list(filter: ChannelFilter, limit: number, cursor?: string): Promise<Page<StoredChannel>> {

@@ -69,7 +69,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     agents,
     services: new ServiceStore(db, database.log, database.provider),
     channels: new ChannelStore(db, database.log, database.provider),
-    inboxes: new InboxStore(db, database.log),
+    inboxes: new InboxStore(db, database.log, database.provider),
     messages: new MessageStore(database.log, database.provider),
     writer,
     cursors,

@@ -85,6 +85,47 @@ describe('ChannelStore.inboxes', () => {
   })
 })
 
+describe('InboxStore.owedTo', () => {
+  it('reads, at once, the requests waiting for the agent and the inboxes of() lists for it', async () => {
+    const agent = `owed-${++counter}`
+    const others = [`other-${counter}-a`, `other-${counter}-b`, `other-${counter}-c`, `other-${counter}-d`]
+    await db.store.agents.ensure([agent, ...others])
+    const open = (providerId: string, consumerId: string, status: 'active' | 'pending', requestMessage: string | null = null) =>
+      db.store.channels.create({ providerId, consumerId, serviceId: 'svc', status, requestMessage })
+    const waiting = await open(agent, others[0] as string, 'pending', 'please')
+    await open(others[1] as string, agent, 'pending') // the agent's own request: nothing it is owed
+    const served = await open(agent, others[2] as string, 'active')
+    await send(served.id, others[2] as string, 2)
+    const asked = await open(others[3] as string, agent, 'active')
+    await send(asked.id, others[3] as string)
+    await end(asked.id)
+
+    const owed = await db.store.inboxes.owedTo(agent)
+    expect(owed.requests).toEqual([await db.store.channels.get(waiting.id)])
+    expect(owed.inboxes).toEqual(await db.store.inboxes.of([agent]))
+    expect(owed.inboxes.map((inbox) => [inbox.channelId, inbox.role, inbox.inboundSeq, inbox.status])).toEqual(
+      [
+        [served.id, 'provider', 2, 'active'],
+        [asked.id, 'consumer', 1, 'ended'],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    )
+    expect(await db.store.inboxes.owedTo(`never-seen-${counter}`)).toEqual({ requests: [], inboxes: [] })
+  })
+
+  it('answers agents connecting at once each with its own, though they are read together', async () => {
+    const waiting = await channel('pending')
+    const active = await channel()
+    await send(active.id, active.consumerId)
+    const [provider, consumer, other] = await Promise.all(
+      [waiting.providerId, waiting.consumerId, active.providerId].map((agentId) => db.store.inboxes.owedTo(agentId)),
+    )
+    expect(provider?.requests.map((request) => request.id)).toEqual([waiting.id])
+    expect(provider?.inboxes).toEqual([])
+    expect(consumer).toEqual({ requests: [], inboxes: [] })
+    expect(other).toEqual({ requests: [], inboxes: await db.store.inboxes.of([active.providerId]) })
+  })
+})
+
 describe('ChannelStore.statesOf', () => {
   it('reads the channels named and the requests waiting for the providers named, across long lists', async () => {
     const followed = await channel()
