@@ -7,7 +7,7 @@ import { Errors } from '../errors.js'
 import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from '../protocol/builders.js'
 import { originReply, type Origin, type Reply } from '../protocol/replies.js'
 import type { Store } from '../store/index.js'
-import { isUniqueViolation } from '../store/prisma-errors.js'
+import { onUniqueViolation } from '../store/prisma-errors.js'
 import { assertMember, assertProvider } from './access.js'
 
 /** What the chat layer needs of the broker: reaching agents, and locks across every instance. */
@@ -59,7 +59,7 @@ export class ChannelLifecycle {
         }
         // Asked again (here, or on another instance meanwhile): the answer goes to this request.
         const channel =
-          pending.requestId === requestId ? pending : ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
+          pending.requestId === (requestId ?? null) ? pending : ((await this.store.channels.transition(pending.id, ['pending'], 'pending', { requestId })) ?? pending)
         this.broker.publishFrame([providerId], requestFrame(channel))
         return channel
       }),
@@ -68,10 +68,9 @@ export class ChannelLifecycle {
 
   async accept(actor: Actor, target: RequestTarget, origin?: Origin): Promise<Channel> {
     const channel = await this.pendingRequest(actor, target)
-    const updated = await this.store.channels.transition(channel.id, ['pending'], 'active').catch((error: unknown) => {
-      if (isUniqueViolation(error)) return this.answerWithActive(channel, origin)
-      throw error
-    })
+    const updated = await this.store.channels
+      .transition(channel.id, ['pending'], 'active')
+      .catch(onUniqueViolation(() => this.answerWithActive(channel, origin)))
     if (!updated) throw await this.notPending(channel.id)
     if (updated.id !== channel.id) return updated
     this.broker.publishFrame([updated.providerId, updated.consumerId], acceptFrame(updated), this.replies(updated, origin))
@@ -168,11 +167,13 @@ export class ChannelLifecycle {
   private async answerWithActive(pending: Channel, origin: Origin | undefined): Promise<Channel | null> {
     const active = await this.store.channels.findFor(pending.providerId, pending.consumerId, pending.serviceId, 'active')
     // Ended just now: the request can become the pair's channel after all.
-    if (!active) return this.store.channels.transition(pending.id, ['pending'], 'active')
+    // (Should another have become active meanwhile, the request is no longer pending: null.)
+    if (!active) return this.store.channels.transition(pending.id, ['pending'], 'active').catch(onUniqueViolation(() => null))
     const retire = { endedAt: new Date(), endReason: 'duplicate', endedBy: 'hub', requestId: null }
     const retired = await this.store.channels.transition(pending.id, ['pending'], 'rejected', retire)
     if (!retired) return null
-    this.broker.publishFrame([], acceptFrame(active), this.replies(pending, origin))
+    // Both sides learn the pair's channel first, then that the request it replaces is retired.
+    this.broker.publishFrame([active.providerId, active.consumerId], acceptFrame(active), this.replies(pending, origin))
     this.broker.publishFrame([retired.providerId, retired.consumerId], rejectFrame(retired))
     return active
   }

@@ -72,10 +72,11 @@ export const transportPlugin = fp(
         // Frames already accepted finish (their messages stored and acked) before sockets close.
         // Each wait is bounded and says what it left, so a shutdown that runs out of
         // SHUTDOWN_TIMEOUT_MS has named its cause.
-        const connections = router.all()
-        app.log.info({ connections: connections.length, frames: transport.tasks.size }, 'shutdown: finishing the frames in progress')
+        app.log.info({ connections: router.all().length, frames: transport.tasks.size }, 'shutdown: finishing the frames in progress')
         if (!(await transport.tasks.settled(CLOSE_GRACE_MS))) app.log.warn({ frames: transport.tasks.size }, 'shutdown: frames still in progress; closing anyway')
         if (!(await within(CLOSE_GRACE_MS, store.writer.drain()))) app.log.warn({ queued: store.writer.backlog }, 'shutdown: messages still being stored')
+        // Taken now: an upgrade authenticated before shutdown began may have joined meanwhile.
+        const connections = router.all()
         for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'hub shutting down')
         // A peer that stopped reading never completes the close handshake: do not wait for it.
         await Promise.all(connections.map((connection) => connection.closed(CLOSE_GRACE_MS)))

@@ -24,7 +24,7 @@ export const ChatRequestFrame = frame(
 export const ChatAcceptFrame = frame(
   'chat_accept',
   { channel_id: Type.Optional(ChannelId), consumer_id: Type.Optional(AgentId) },
-  'Provider accepts a pending request, named by channel_id or by the consumer_id that sent it. Both sides receive `chat_accept`.',
+  'Provider accepts a pending request, named by channel_id or by the consumer_id that sent it. Both sides receive `chat_accept`. Should the pair have an active channel for the service already (opened meanwhile by a message or the operator), the `chat_accept` names that channel, and a `chat_reject` with reason `duplicate` follows for the request.',
 )
 export const ChatRejectFrame = frame(
   'chat_reject',

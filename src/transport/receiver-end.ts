@@ -13,8 +13,9 @@ type End = Writable['end']
 /** Makes a second end() of a ws Receiver cheap; idempotent. */
 export function skipFinishedReceiverEnd(): void {
   // The Receiver is exported by ws, not declared by its typings.
-  const prototype = (ws as unknown as { Receiver: { prototype: Writable & { [SKIPPING]?: true } } }).Receiver.prototype
-  if (prototype[SKIPPING]) return
+  const prototype = (ws as unknown as { Receiver?: { prototype?: Writable & { [SKIPPING]?: true } } }).Receiver?.prototype
+  // A ws that no longer exports it, or ends it otherwise, is left as it is.
+  if (!prototype || typeof prototype.end !== 'function' || prototype[SKIPPING]) return
   const end = Reflect.get(prototype, 'end') as (this: Writable, ...args: unknown[]) => Writable
   prototype.end = function (this: Writable, ...args: unknown[]) {
     // What Writable.end() does for a finished, uncorked stream and no arguments: nothing.

@@ -103,6 +103,8 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
         await store.agents.touch(agentId)
+        // Shutdown may have begun while this upgrade was authenticated: it joins no closing hub.
+        if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
         corkUntilWelcome(request.raw.socket)
       },
     },

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 import { freshPort, spawnHub, waitReady } from '../helpers/process.js'
 import { WsAgent } from '../helpers/ws-agent.js'
+import { until } from '../helpers/poll.js'
 
 const ROUNDS = 10
 
@@ -118,12 +119,19 @@ describe('two hubs without Redis', () => {
     const opened = await openOver(b, { provider_id: agent.agentId, consumer_id: 'late-cons', service_id: serviceId })
     expect(opened.channel_id).not.toBe(request.channel_id)
 
+    // Another connection of the consumer's, which did not ask.
+    const other = await WsAgent.connect(a.wsUrl, 'late-cons')
     const accepted = await agent.ask({ type: 'chat_accept', channel_id: request.channel_id }, 'chat_accept')
     expect(accepted.channel_id).toBe(opened.channel_id)
-    // The consumer's request is answered with the channel it can use.
+    // The consumer's request is answered with the channel it can use; every connection of it learns of that channel first.
     expect(await consumer.next('chat_accept', (frame) => frame.request_id === 'ask')).toMatchObject({ channel_id: opened.channel_id })
+    await until(() => other.frames.some((frame) => frame.type === 'chat_reject'), 10_000, 'the retired request')
+    expect(other.frames.filter((frame) => frame.type === 'chat_accept' || frame.type === 'chat_reject')).toMatchObject([
+      { type: 'chat_accept', channel_id: opened.channel_id },
+      { type: 'chat_reject', channel_id: request.channel_id, reason: 'duplicate' },
+    ])
     expect((await channelsOf('late-cons', 'active')).map((channel) => channel.channel_id)).toEqual([opened.channel_id])
     expect(await channelsOf('late-cons', 'rejected')).toMatchObject([{ channel_id: request.channel_id, end_reason: 'duplicate' }])
-    await Promise.all([agent.close(), consumer.close()])
+    await Promise.all([agent.close(), consumer.close(), other.close()])
   })
 })

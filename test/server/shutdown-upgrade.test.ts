@@ -1,6 +1,7 @@
 // An upgrade that began before shutdown and finishes after it (its JWT's key set still being
-// fetched) is refused, 503 as any request to a closing hub, instead of joining the closing hub
-// and holding its HTTP server, and the process, open.
+// fetched) is refused with 503 (by the hub's own check once authenticated, or by the WebSocket
+// server if that has closed by then), instead of joining the closing hub and holding its HTTP
+// server, and the process, open.
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, expect, it } from 'vitest'

@@ -7,12 +7,15 @@ import { describe, expect, it } from 'vitest'
 import * as ws from 'ws'
 import { skipFinishedReceiverEnd } from '../../src/transport/receiver-end.js'
 
-const { Receiver } = ws as unknown as { Receiver: new (options: object) => Writable }
+const { Receiver } = ws as unknown as { Receiver: { new (options: object): Writable; prototype: Writable } }
 
 describe('a finished ws Receiver ended again', () => {
   it('is a no-op without a callback and still reports ERR_STREAM_ALREADY_FINISHED to one', async () => {
     skipFinishedReceiverEnd()
+    const patched: unknown = Reflect.get(Receiver.prototype, 'end')
+    expect(Object.hasOwn(Receiver.prototype, 'end')).toBe(true)
     skipFinishedReceiverEnd() // idempotent: the second call does not wrap the first
+    expect(Reflect.get(Receiver.prototype, 'end')).toBe(patched)
     const receiver = new Receiver({ isServer: true, maxPayload: 1024 })
     const errors: unknown[] = []
     receiver.on('error', (error) => errors.push(error))

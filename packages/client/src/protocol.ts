@@ -66,7 +66,7 @@ export interface ChatRequestFrame {
   message?: string
 }
 /**
- * Provider accepts a pending request, named by channel_id or by the consumer_id that sent it. Both sides receive `chat_accept`.
+ * Provider accepts a pending request, named by channel_id or by the consumer_id that sent it. Both sides receive `chat_accept`. Should the pair have an active channel for the service already (opened meanwhile by a message or the operator), the `chat_accept` names that channel, and a `chat_reject` with reason `duplicate` follows for the request.
  */
 export interface ChatAcceptFrame {
   type: 'chat_accept'

@@ -2,6 +2,9 @@
 -- channel without a service counts as the service ''), whatever the hub instances do meanwhile.
 -- Prisma's schema cannot state partial or expression indexes: they live here only.
 
+-- No instance of an older version opens a channel between the clean-up and the indexes.
+LOCK TABLE "channels" IN SHARE ROW EXCLUSIVE MODE;
+
 -- Pairs that already break it keep their newest: older active channels are ended, older pending requests rejected.
 UPDATE "channels" SET "status" = 'ended', "ended_at" = (now() AT TIME ZONE 'UTC'), "end_reason" = 'duplicate', "ended_by" = 'hub'
 WHERE "status" = 'active' AND EXISTS (
