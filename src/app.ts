@@ -47,6 +47,10 @@ export async function buildApp(config: Config): Promise<App> {
     // checked every second, not Node's default of every 30.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: { requestTimeout: config.REQUEST_TIMEOUT_MS, headersTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    // While the hub shuts down, requests go through their routes: a /ws upgrade is refused there
+    // (503, its socket closed), where Fastify's own early 503 would leave an upgrade's socket open
+    // and the HTTP server's close waiting on it until SHUTDOWN_TIMEOUT_MS.
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: requestIdOf,
     rewriteUrl: wsAtRoot,

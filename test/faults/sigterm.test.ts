@@ -42,7 +42,7 @@ it('drains on SIGTERM under load, and the next process takes over without a loss
   const tally = await traffic.finish(second.url)
   record('sigterm', tally, seconds, [second], `first process exited ${code} after ${drained.toFixed(2)} s, having acked ${ackedByFirst}; the next ready ${started.toFixed(2)} s after the SIGTERM`)
 
-  expect(code, first.stderr()).toBe(0)
+  expect(code, first.stdout() + first.stderr()).toBe(0)
   expect(second.child.exitCode).toBeNull()
   expect(tally).toMatchObject({ sent: total, acked: total, stored: total, delivered: total, lost: 0, duplicates: 0 })
 }, 90_000)
