@@ -4,7 +4,8 @@
 import type { Agent } from '../generated/sqlite/client.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
-import { LastSeen, stamp } from './last-seen.js'
+import { param, placeholders, stamp } from './driver-sql.js'
+import { LastSeen } from './last-seen.js'
 import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 
@@ -74,13 +75,11 @@ export class AgentStore {
   async ensure(agentIds: string[]): Promise<void> {
     const ids = [...new Set(agentIds)]
     if (ids.length === 0) return
-    const marks = ids.map((_, i) => `$${i + 1}`).join(', ')
-    const known = new Set((await this.log.read<{ id: string }>(`SELECT id FROM agents WHERE id IN (${marks})`, ids)).map((row) => row.id))
+    const known = new Set((await this.log.read<{ id: string }>(`SELECT id FROM agents WHERE id IN (${placeholders(ids.length)})`, ids)).map((row) => row.id))
     const missing = ids.filter((id) => !known.has(id))
     if (missing.length === 0) return
     // One statement, which instances racing to create the same agent may all run: the later ones do nothing.
-    const sqlite = this.provider === 'sqlite'
-    const values = missing.map((_, i) => (sqlite ? '(?, ?)' : `($${2 * i + 1}, $${2 * i + 2}::timestamp(3))`)).join(', ')
+    const values = missing.map((_, i) => `(${param(this.provider, 2 * i + 1)}, ${param(this.provider, 2 * i + 2, true)})`).join(', ')
     const now = stamp(this.provider, new Date())
     await this.db.$executeRawUnsafe(`INSERT INTO agents (id, created_at) VALUES ${values} ON CONFLICT (id) DO NOTHING`, ...missing.flatMap((id) => [id, now]))
   }

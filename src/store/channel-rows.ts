@@ -5,6 +5,7 @@
 import type { Channel as PrismaChannel } from '../generated/sqlite/client.js'
 import type { Channel, ChannelStatus } from '../domain/channel.js'
 import type { Provider } from './database-url.js'
+import { utcColumn } from './driver-sql.js'
 
 /** A channel as stored: the domain's Channel, with where delivery on it stands. */
 export type StoredChannel = Omit<PrismaChannel, 'status'> & Channel
@@ -31,7 +32,7 @@ export interface ChannelRow {
 
 /** Every column of a channel row, timestamps in UTC (Postgres keeps them without a zone). */
 export function channelColumns(provider: Provider): string {
-  const utc = (column: string) => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
+  const utc = (column: string) => utcColumn(provider, column)
   return `id, provider_id, consumer_id, service_id, status, request_message, request_id, ${utc('created_at')}, ${utc('ended_at')},
       end_reason, ended_by, last_seq, provider_delivered_seq, consumer_delivered_seq, provider_sent_seq, consumer_sent_seq`
 }

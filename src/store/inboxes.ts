@@ -6,6 +6,7 @@
 import { roleOf, type Channel, type ChannelStatus, type Role } from '../domain/channel.js'
 import { ReadBatch } from '../lib/read-batch.js'
 import { channelColumns, fromRow, type ChannelRow, type StoredChannel } from './channel-rows.js'
+import { placeholders } from './driver-sql.js'
 import { asChannel } from './channels.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
@@ -80,8 +81,8 @@ export class InboxStore {
     const unique = [...new Set(agentIds)]
     for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
       const ids = unique.slice(i, i + INBOX_CHUNK)
-      const providers = ids.map((_, n) => `$${n + 1}`).join(', ')
-      const consumers = ids.map((_, n) => `$${ids.length + n + 1}`).join(', ')
+      const providers = placeholders(ids.length)
+      const consumers = placeholders(ids.length, ids.length + 1)
       const rows = await this.log.read<ChannelRow>(
         `SELECT ${requests ? this.columns : INBOX_COLUMNS} FROM channels
           WHERE (provider_id IN (${providers}) AND (status IN (${requests ? "'pending', " : ''}'active') OR consumer_sent_seq > provider_delivered_seq))

@@ -5,6 +5,7 @@
 // before it is welcomed. Agents are never deleted, so "seen" stays true once read or written.
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
+import { param, stamp } from './driver-sql.js'
 import type { MessageLog } from './message-log.js'
 
 const CHUNK = 200
@@ -17,9 +18,6 @@ interface Pending {
   at: Date
   waiters: { resolve: () => void; reject: (error: unknown) => void }[]
 }
-
-/** A timestamp as each database's column takes it from text (UTC, as Prisma writes them). */
-export const stamp = (provider: Provider, date: Date) => (provider === 'sqlite' ? date.toISOString().replace('Z', '+00:00') : date.toISOString())
 
 export class LastSeen {
   private queue = new Map<string, Pending>()
@@ -116,11 +114,8 @@ export class LastSeen {
   }
 
   private write(rows: [string, string][]): Promise<number> {
-    const sqlite = this.provider === 'sqlite'
-    const mark = (n: number) => (sqlite ? '?' : `$${n}`)
-    // Postgres reads the ISO text as a timestamp only when told to.
-    const time = (n: number) => (sqlite ? '?' : `$${n}::timestamp(3)`)
-    const values = rows.map((_, i) => `(${mark(i * 3 + 1)}, ${time(i * 3 + 2)}, ${time(i * 3 + 3)})`).join(', ')
+    const p = (n: number, time = false) => param(this.provider, n, time)
+    const values = rows.map((_, i) => `(${p(i * 3 + 1)}, ${p(i * 3 + 2, true)}, ${p(i * 3 + 3, true)})`).join(', ')
     return this.db.$executeRawUnsafe(
       `INSERT INTO agents (id, created_at, last_seen_at) VALUES ${values} ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
       ...rows.flatMap(([agentId, at]) => [agentId, at, at]),

@@ -3,6 +3,7 @@
 // write lock across an await and cannot deadlock with Prisma's connection. When the file is
 // busy (another process writing) it retries later instead of blocking the event loop.
 import Database from 'better-sqlite3'
+import { stamp } from './driver-sql.js'
 import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
 import { INSERT_COLUMNS, cursorMoves, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
@@ -108,7 +109,7 @@ export class SqliteMessageLog implements MessageLog {
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           const chunk = rows.slice(i, i + INSERT_CHUNK)
           this.statement(`INSERT INTO messages ${INSERT_COLUMNS} VALUES ${marks(chunk.length, 8)}`).run(
-            ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, sqliteTime(r.created_at)]),
+            ...chunk.flatMap((r) => [r.id, r.channel_id, r.seq, r.sender_id, r.content, r.metadata, r.client_msg_id, stamp('sqlite', r.created_at)]),
           )
         }
         return moved
@@ -134,6 +135,3 @@ function marks(rows: number, width: number): string {
 }
 
 const withDate = (row: StoredRow): MessageRow => ({ ...row, created_at: new Date(row.created_at) })
-
-/** The text form Prisma's SQLite adapter reads and writes. */
-const sqliteTime = (date: Date) => date.toISOString().replace('Z', '+00:00')

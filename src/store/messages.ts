@@ -4,6 +4,7 @@
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
+import { utcColumn } from './driver-sql.js'
 import { rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
 import { MessageRetention } from './retention.js'
 
@@ -31,8 +32,7 @@ type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string |
 function sizedRangeSql(provider: Provider, descending: boolean): string {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
-  const createdAt = provider === 'sqlite' ? 'created_at' : "created_at AT TIME ZONE 'UTC' AS created_at"
-  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${createdAt}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
+  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${utcColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
     FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT) ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $4`
 }
 

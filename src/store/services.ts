@@ -5,6 +5,7 @@ import type { Service } from '../generated/sqlite/client.js'
 import { Errors } from '../errors.js'
 import type { Provider } from './database-url.js'
 import type { Db } from './database.js'
+import { utcColumn } from './driver-sql.js'
 import type { MessageLog } from './message-log.js'
 import { pageByKey, type Page } from './pagination.js'
 import { isUniqueViolation } from './prisma-errors.js'
@@ -24,9 +25,7 @@ export class ServiceStore {
     private readonly log: MessageLog,
     provider: Provider,
   ) {
-    // Postgres keeps timestamps without a zone: read them as the UTC they are.
-    const createdAt = provider === 'sqlite' ? 'created_at' : "created_at AT TIME ZONE 'UTC' AS created_at"
-    this.getSql = `SELECT id, provider_id, description, ${createdAt} FROM services WHERE id = $1`
+    this.getSql = `SELECT id, provider_id, description, ${utcColumn(provider, 'created_at')} FROM services WHERE id = $1`
   }
 
   async register(providerId: string, serviceId: string, description?: string): Promise<Service> {

@@ -72,6 +72,9 @@ const refusals = {
 export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { store, metrics, chat, config } = app
   const hub = app.transport
+  const refuseWhileClosing = () => {
+    if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
+  }
   const replay: Replay = (connection, cursors) =>
     hub.delivery.replay(connection.deliveries, hub.router.reachable(connection.agentId), cursors)
   const handlers = createHandlers(store, chat, replay, (seconds) => metrics.ackSeconds.observe(seconds))
@@ -95,7 +98,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
-        if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
+        refuseWhileClosing()
         addresses.take(request.ip, request.raw)
         request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
         const { agentId } = request.identity
@@ -104,7 +107,7 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
         // The agent exists (for GET /agents) before its welcome frame.
         await store.agents.touch(agentId)
         // Shutdown may have begun while this upgrade was authenticated: it joins no closing hub.
-        if (hub.closing) throw new Errors.Unavailable('The hub is shutting down; connect again shortly')
+        refuseWhileClosing()
         corkUntilWelcome(request.raw.socket)
       },
     },
