@@ -23,7 +23,8 @@ export const BudgetSettings = {
   MAX_CONNECTIONS_PER_ADDRESS: Type.Integer({
     minimum: 1,
     default: 4096,
-    description: 'Open /ws connections from one client address (of every agent together); more are refused (429).',
+    description:
+      'Open /ws connections from one client address (of every agent together); more are refused (429). With REDIS_URL, on every instance together.',
   }),
   MAX_QUEUED_FRAMES: Type.Integer({
     minimum: 1,

@@ -42,7 +42,8 @@ const ConfigSchema = Type.Object({
   PRESENCE_TTL_MS: Type.Integer({
     minimum: 300,
     default: 15_000,
-    description: "With REDIS_URL: how long a silent instance's agents still show as online (instances beat every third of it).",
+    description:
+      "With REDIS_URL: how long a silent instance's agents still show as online and its connections count against the connection limits (instances beat every third of it).",
   }),
   HUB_AUTH: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
     default: 'auto',
@@ -97,7 +98,11 @@ const ConfigSchema = Type.Object({
     default: 8 * 1024 * 1024,
     description: 'Bytes of those frames past which the hub stops reading that socket, likewise.',
   }),
-  MAX_CONNECTIONS_PER_AGENT: Type.Integer({ minimum: 1, default: 16, description: 'Open /ws connections one agent may hold.' }),
+  MAX_CONNECTIONS_PER_AGENT: Type.Integer({
+    minimum: 1,
+    default: 16,
+    description: 'Open /ws connections one agent may hold; more are refused (429). With REDIS_URL, on every instance together.',
+  }),
   MAX_PENDING_REQUESTS: Type.Integer({
     minimum: 1,
     default: 20,

@@ -5,6 +5,7 @@
 // LocalBroker; several share a Redis through the RedisBroker. A broker knows agents by id only:
 // connections, delivery order and the router stay on the handler's side.
 import type { Locks } from '../lib/keyed-lock.js'
+import type { SlotCounter } from '../lib/slot-counts.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
@@ -40,6 +41,8 @@ export interface Broker {
   connections(agentIds: string[]): Promise<Map<string, number>>
   /** Serialise the work on one key (a pair of agents) across every instance. */
   readonly locks: Locks
+  /** Counts the slots of a connection limit (named by its setting, in lower case) across every instance. */
+  slots(limit: string): SlotCounter
   /** What readiness reports of the broker: Redis up or down, nothing for one instance. */
   readiness(): { redis?: 'up' | 'down' }
   /** Leaves the other instances and releases what the broker holds. */

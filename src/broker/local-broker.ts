@@ -1,6 +1,7 @@
 // The broker of a hub that runs alone: a publication goes straight to the handler, presence is
-// the handler's own count, and the locks are this process's.
+// the handler's own count, and the locks and connection slots are this process's.
 import { KeyedLock } from '../lib/keyed-lock.js'
+import { SlotCounts } from '../lib/slot-counts.js'
 import type { CloseCode } from '../protocol/close-codes.js'
 import type { HubFrame } from '../protocol/frames.js'
 import type { Reply } from '../protocol/replies.js'
@@ -11,6 +12,13 @@ export class LocalBroker implements Broker {
   readonly locks = new KeyedLock()
   private handler: BrokerHandler = NO_AGENTS
   private readonly credentialListeners: CredentialsListener[] = []
+  private readonly counters = new Map<string, SlotCounts>()
+
+  slots(limit: string): SlotCounts {
+    const counter = this.counters.get(limit) ?? new SlotCounts()
+    this.counters.set(limit, counter)
+    return counter
+  }
 
   start(handler: BrokerHandler): Promise<void> {
     this.handler = handler

@@ -12,7 +12,8 @@ import type { StoredMessage } from '../store/index.js'
 import { NO_AGENTS, type Broker, type BrokerHandler, type CredentialsListener } from './broker.js'
 import { RedisLink } from './redis-link.js'
 import { RedisLocks } from './redis-locks.js'
-import { Presence } from './redis-presence.js'
+import { instancesKey, Presence } from './redis-presence.js'
+import { ClusterSlots } from './redis-slots.js'
 
 /** What one instance tells the others. */
 type Envelope =
@@ -31,6 +32,8 @@ export interface RedisBrokerOptions {
   presenceTtlMs: number
   log: FastifyBaseLogger
   onStateChange?: (up: boolean) => void
+  /** A connection slot was counted on this instance alone, Redis being unreachable. */
+  onUnsharedSlot?: (limit: string) => void
 }
 
 export class RedisBroker implements Broker {
@@ -38,6 +41,7 @@ export class RedisBroker implements Broker {
   readonly locks: RedisLocks
   private handler: BrokerHandler = NO_AGENTS
   private readonly presence: Presence
+  private readonly counters = new Map<string, ClusterSlots>()
   private readonly link: RedisLink
   private readonly credentialListeners: CredentialsListener[] = []
   /** The channel every instance subscribes to. */
@@ -56,7 +60,9 @@ export class RedisBroker implements Broker {
       channels: () => this.handler.agents().map((id) => this.channelOf(id)),
       receive: (message) => this.receive(message),
       catchUp: () => this.handler.catchUp(),
-      beat: () => this.presence.beat(),
+      beat: async () => {
+        await Promise.all([this.presence.beat(), ...[...this.counters.values()].map((counter) => counter.beat())])
+      },
       onStateChange: (up) => {
         // Going down or coming back, changes published meanwhile may not have reached this instance.
         this.credentialsMissed()
@@ -73,6 +79,24 @@ export class RedisBroker implements Broker {
     this.locks = new RedisLocks(commands, prefix, (error) =>
       log.debug({ err: error }, 'Redis lock unavailable: serialising on this instance only'),
     )
+  }
+
+  slots(limit: string): ClusterSlots {
+    let counter = this.counters.get(limit)
+    if (!counter) {
+      const { prefix, presenceTtlMs, log, onUnsharedSlot } = this.options
+      counter = new ClusterSlots(this.link.redis.commands, {
+        limit,
+        prefix,
+        instanceId: this.instanceId,
+        instancesKey: instancesKey(prefix),
+        ttlMs: presenceTtlMs,
+        log,
+        onUnshared: () => onUnsharedSlot?.(limit),
+      })
+      this.counters.set(limit, counter)
+    }
+    return counter
   }
 
   start(handler: BrokerHandler): Promise<void> {
@@ -141,9 +165,11 @@ export class RedisBroker implements Broker {
     this.credentialListeners.push(listener)
   }
 
-  /** Leaves the cluster: presence removed, connections closed. */
+  /** Leaves the cluster: presence and slots removed, connections closed. */
   close(): Promise<void> {
-    return this.link.close(() => this.presence.leave())
+    return this.link.close(async () => {
+      await Promise.all([this.presence.leave(), ...[...this.counters.values()].map((counter) => counter.leave())])
+    })
   }
 
   private credentialsMissed(): void {

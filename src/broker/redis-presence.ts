@@ -3,6 +3,9 @@
 // readers count only live instances, and a dead instance's hash expires on its own.
 import type { Redis } from 'ioredis'
 
+/** The sorted set of live instances, scored by when each one's heartbeat expires. */
+export const instancesKey = (prefix: string): string => `${prefix}instances`
+
 export interface PresenceOptions {
   prefix: string
   instanceId: string
@@ -20,7 +23,7 @@ export class Presence {
     private readonly redis: Redis,
     private readonly options: PresenceOptions,
   ) {
-    this.instancesKey = `${options.prefix}instances`
+    this.instancesKey = instancesKey(options.prefix)
     this.agentsKey = `${options.prefix}presence:${options.instanceId}`
   }
 

@@ -3,6 +3,7 @@
 // opening /ws in a visitor's browser (cross-site WebSocket hijacking of agents on localhost).
 import type { IncomingMessage } from 'node:http'
 import { Errors } from '../errors.js'
+import type { SlotCounter } from '../lib/slot-counts.js'
 
 /** Allows `capacity` events at once, earning back `perSecond` of them every second. */
 export class TokenBucket {
@@ -45,13 +46,14 @@ export class TokenBucket {
 
 /**
  * Connections per agent (or per client address), counted from the moment an upgrade is let through (not when its socket
- * opens), so that upgrades racing each other cannot together pass the limit.
+ * opens), so that upgrades racing each other cannot together pass the limit. The broker's counter counts them: in this
+ * process alone, or across every instance of a cluster (see broker/redis-slots.ts).
  */
 export class ConnectionSlots {
-  private readonly held = new Map<string, number>()
   private readonly releases = new WeakMap<IncomingMessage, () => void>()
 
   constructor(
+    private readonly counter: SlotCounter,
     private readonly max: number,
     /** Called for each upgrade refused for passing the limit. */
     private readonly onRefused: () => void = () => undefined,
@@ -60,33 +62,34 @@ export class ConnectionSlots {
   ) {}
 
   /**
-   * Takes one of the agent's slots for this upgrade request, or throws TooManyConnections (429).
-   * The slot is given back when the request's TCP socket closes — whether the upgrade was
-   * refused later, failed, or became a WebSocket that has now closed — or on release().
+   * Takes one of the key's slots for this upgrade request, or throws TooManyConnections (429).
+   * The slot is given back exactly once: when the request's TCP socket closes — whether the
+   * upgrade was refused later, failed, or became a WebSocket that has now closed — or on
+   * release(), or at once if the limit turns out full or the socket closed meanwhile.
    */
-  take(agentId: string, request: IncomingMessage): void {
-    const count = this.held.get(agentId) ?? 0
-    if (count >= this.max) {
-      this.onRefused()
-      throw this.refusal(agentId, this.max)
-    }
-    this.held.set(agentId, count + 1)
-    let released = false
-    const release = () => {
-      if (released) return
-      released = true
-      const left = (this.held.get(agentId) ?? 1) - 1
-      if (left > 0) this.held.set(agentId, left)
-      else this.held.delete(agentId)
-    }
-    this.releases.set(request, release)
+  async take(key: string, request: IncomingMessage): Promise<void> {
+    const slot = this.counter.take(key, this.max)
+    if (!slot) this.refuse(key)
+    this.releases.set(request, slot.release)
     // Requests made with injectWS() have no TCP socket; their WebSocket's close releases them.
-    ;(request.socket as IncomingMessage['socket'] | undefined)?.once('close', release)
+    const socket = request.socket as IncomingMessage['socket'] | undefined
+    socket?.once('close', slot.release)
+    if (!(await slot.granted)) {
+      slot.release()
+      this.refuse(key)
+    }
+    // Closed before its listener was there (or while the count was asked): it will not close again.
+    if (socket?.destroyed) slot.release()
   }
 
   /** Gives back the slot taken for this request (a no-op the second time). */
   release(request: IncomingMessage): void {
     this.releases.get(request)?.()
+  }
+
+  private refuse(key: string): never {
+    this.onRefused()
+    throw this.refusal(key, this.max)
   }
 }
 

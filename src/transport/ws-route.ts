@@ -79,11 +79,12 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
     hub.delivery.replay(connection.deliveries, hub.router.reachable(connection.agentId), cursors)
   const handlers = createHandlers(store, chat, replay, (seconds) => metrics.ackSeconds.observe(seconds))
   const origins = new OriginPolicy(listOf(config.WS_ALLOWED_ORIGINS), () => metrics.limitBreaches.inc({ limit: 'ws_allowed_origins' }))
-  const slots = new ConnectionSlots(config.MAX_CONNECTIONS_PER_AGENT, () =>
+  const slots = new ConnectionSlots(app.broker.slots('max_connections_per_agent'), config.MAX_CONNECTIONS_PER_AGENT, () =>
     metrics.limitBreaches.inc({ limit: 'max_connections_per_agent' }),
   )
   const queue = new WorkQueue(config.MAX_QUEUED_FRAMES, config.MAX_TOTAL_QUEUED_FRAMES)
   const addresses = new ConnectionSlots(
+    app.broker.slots('max_connections_per_address'),
     config.MAX_CONNECTIONS_PER_ADDRESS,
     () => metrics.limitBreaches.inc({ limit: 'max_connections_per_address' }),
     (address, max) => new Errors.TooManyFromAddress(address, max),
@@ -99,11 +100,11 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
         refuseWhileClosing()
-        addresses.take(request.ip, request.raw)
+        await addresses.take(request.ip, request.raw)
         request.identity = await app.auth.agent(presentedAtUpgrade(request, request.query))
         const { agentId } = request.identity
         // Held from here until the socket closes, so racing upgrades cannot pass the limit together.
-        slots.take(agentId, request.raw)
+        await slots.take(agentId, request.raw)
         // The agent exists (for GET /agents) before its welcome frame.
         await store.agents.touch(agentId)
         // Shutdown may have begun while this upgrade was authenticated: it joins no closing hub.

@@ -1,7 +1,7 @@
 // Redis is the fast path between hub instances, never the only one: when it drops connections
 // or goes away entirely, instances say so (log line, /readyz) and keep delivering across
-// instances from the database — messages and the channels' life cycle — and pick pub/sub up
-// again when it is back. Nothing is lost or repeated on the way. The test runs a redis-server of
+// instances from the database — messages and the channels' life cycle — count connection limits
+// on each instance alone, and pick pub/sub up again when it is back. Nothing is lost or repeated on the way. The test runs a redis-server of
 // its own, so that it can cut, kill and pause it.
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('hub instances when Redis fai
     // The life cycle's frames, too: a request, its answer (as the reply to the request) and an end.
     const second = await WsAgent.connect(b.wsUrl, 'consumer-2')
     agents.push(second)
+    // Its connection limits were counted on B alone, and said so, rather than refusing it.
+    const metrics = await (await fetch(`${b.url}/metrics`)).text()
+    const unshared = /^hub_connection_slots_unshared_total\{limit="max_connections_per_agent"\} (\d+)/m.exec(metrics)
+    expect(Number(unshared?.[1])).toBeGreaterThanOrEqual(1)
     second.send({ type: 'chat_request', service_id: 'svc', request_id: 'while-down' })
     const request = await provider.next('chat_request', (f) => f.consumer_id === 'consumer-2')
     provider.send({ type: 'chat_accept', channel_id: request.channel_id })
