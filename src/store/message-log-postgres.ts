@@ -78,22 +78,23 @@ export class PostgresMessageLog implements MessageLog {
 }
 
 /**
- * A batch's statements on one client: two round trips (three with retries to look up). The
- * transaction opens in the same round trip as the lock, and the seqs are reserved, the rows
- * inserted and the transaction committed in one more: simple queries, whose values go in as
- * escaped literals. A reservation that moves fewer channels than were locked fails its statement,
- * so that the COMMIT after it never runs.
+ * A batch's statements on one client: two round trips, as simple queries whose values go in as
+ * escaped literals. The transaction opens in the same round trip as the lock and the look-up of
+ * retries (after the lock, so a retry racing another hub finds its original committed); the seqs
+ * are reserved, the rows inserted and the transaction committed in the other. A reservation that
+ * moves fewer channels than were locked fails its statement, so that the COMMIT after it never runs.
  */
 const statements = (client: pg.PoolClient, state: { committed: boolean }): BatchStatements => ({
-  lockChannels: async (ids) => {
-    const results = (await client.query(`BEGIN; SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${ids.map(literal).join(', ')}) ORDER BY id FOR UPDATE`)) as unknown as pg.QueryResult<ChannelRow>[]
-    return results[1]?.rows ?? []
-  },
-
-  findRetries: async (keys) => {
-    const sql = `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} AS created_at
-      FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`
-    return (await client.query<MessageRow>(sql, [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])])).rows
+  lockChannels: async (ids, retries) => {
+    const lookup =
+      retries.length === 0
+        ? ''
+        : `; SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} AS created_at FROM messages
+          WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${retries.map((key) => `(${key.map(literal).join(', ')})`).join(', ')})`
+    const results = (await client.query(
+      `BEGIN; SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${ids.map(literal).join(', ')}) ORDER BY id FOR UPDATE${lookup}`,
+    )) as unknown as [pg.QueryResult, pg.QueryResult<ChannelRow>, pg.QueryResult<MessageRow>?]
+    return { channels: results[1].rows, stored: results[2]?.rows ?? [] }
   },
 
   store: async (order, rows) => {
