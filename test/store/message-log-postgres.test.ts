@@ -1,7 +1,10 @@
-// The message log on PostgreSQL, where a batch's values go into its SQL as escaped literals and
-// the statement that stores it also commits it: text of every kind comes back as it was sent, and
-// a reservation that moves fewer channels than it locked fails before its COMMIT, storing nothing.
+// The message log on PostgreSQL, where a batch's values go into its SQL as escaped literals (as
+// pg's escapeLiteral writes them) and the statement that stores it also commits it: text of every
+// kind comes back as it was sent, and a reservation that moves fewer channels than it locked fails
+// before its COMMIT, storing nothing.
+import { escapeLiteral } from 'pg'
 import { describe, expect, it } from 'vitest'
+import { literal } from '../../src/store/message-log-postgres.js'
 import type { MessageDraft } from '../../src/store/message-writer.js'
 import { runStatements, testDatabaseKind } from '../helpers/database.js'
 import { useTempStore } from '../helpers/store.js'
@@ -17,6 +20,14 @@ async function activeChannel() {
 }
 
 const stored = (channelId: string) => db.store.database.prisma.message.findMany({ where: { channelId }, orderBy: { seq: 'asc' } })
+
+describe('literal', () => {
+  it("escapes exactly as pg's escapeLiteral does, and writes null as NULL", () => {
+    const values = ['', 'plain', "it's", "''", '\\', 'a\\b', "\\'", "E'\\x41'", '😀 ünï', 'x'.repeat(300) + "'\\"]
+    for (const value of values) expect(literal(value)).toBe(escapeLiteral(value))
+    expect(literal(null)).toBe('NULL')
+  })
+})
 
 describe.skipIf(testDatabaseKind() !== 'postgres')('the PostgreSQL message log', () => {
   it('stores quotes, backslashes, escapes and any Unicode exactly as sent', async () => {
