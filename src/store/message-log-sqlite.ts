@@ -97,11 +97,15 @@ export class SqliteMessageLog implements MessageLog {
   private batchStatements(): BatchStatements {
     return {
       // BEGIN IMMEDIATE already holds the database's write lock: a plain read is enough.
-      lockChannels: (ids) => this.statement(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(...ids) as ChannelRow[],
-      findRetries: (keys) =>
-        (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(keys.length, 3)})`).all(
-          ...keys.flat(),
-        ) as StoredRow[]).map(withDate),
+      lockChannels: (ids, retries) => ({
+        channels: this.statement(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${marks(ids.length, 1)})`).all(...ids) as ChannelRow[],
+        stored:
+          retries.length === 0
+            ? []
+            : (this.statement(`SELECT * FROM messages WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${marks(retries.length, 3)})`).all(
+                ...retries.flat(),
+              ) as StoredRow[]).map(withDate),
+      }),
       store: (order, rows) => {
         const reserve = this.statement(RESERVE_SQL)
         let moved = 0

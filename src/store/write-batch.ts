@@ -47,11 +47,12 @@ export interface Plan {
 const dedupeKey = (channelId: string, senderId: string, clientMsgId: string | null | undefined) =>
   `${channelId}\u0000${senderId}\u0000${clientMsgId ?? ''}`
 
-/** The retries a batch must look up: drafts with a client_msg_id on a channel they belong to. */
-export function retryKeys(drafts: MessageDraft[], channels: Map<string, ChannelRow>): RetryKey[] {
-  return drafts
-    .filter((d) => d.clientMsgId !== undefined && belongs(channels.get(d.channelId), d.senderId))
-    .map((d) => [d.channelId, d.senderId, d.clientMsgId as string])
+/**
+ * The retries a batch looks up: every draft with a client_msg_id, read in the same step as the
+ * channels (plan() answers only members with what is found).
+ */
+export function retryKeys(drafts: MessageDraft[]): RetryKey[] {
+  return drafts.filter((d) => d.clientMsgId !== undefined).map((d) => [d.channelId, d.senderId, d.clientMsgId as string])
 }
 
 export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, stored: MessageRow[]): Plan {

@@ -1,7 +1,7 @@
 // One group-commit transaction step by step, written once for both databases: read (and lock)
-// the batch's channels, look up the retried client_msg_ids, plan and settle (write-batch.ts),
-// then reserve each channel's seqs and insert the rows, one step (a single round trip where the
-// database allows it). The message logs supply only the SQL of each step and the transaction
+// the batch's channels and look up its retried client_msg_ids, one step; plan and settle
+// (write-batch.ts); then reserve each channel's seqs and insert the rows, one step (each a single
+// round trip where the database allows it). The message logs supply only the SQL of each step and the transaction
 // around it. SQLite runs a batch synchronously inside one BEGIN IMMEDIATE (it must
 // never hold the write lock across an await), Postgres asynchronously on one pooled client: so
 // the pipeline is a generator that hands each statement's result back through `yield`, and
@@ -14,10 +14,11 @@ export type Result<T> = T | Promise<T>
 
 /** The statements of one batch, in one database's SQL. */
 export interface BatchStatements {
-  /** The batch's channels, locked until the transaction ends where the database locks rows. */
-  lockChannels(ids: string[]): Result<ChannelRow[]>
-  /** The stored messages these retries repeat. */
-  findRetries(keys: RetryKey[]): Result<MessageRow[]>
+  /**
+   * The batch's channels, locked until the transaction ends where the database locks rows, and
+   * then the stored messages these retries repeat (none asked when `retries` is empty).
+   */
+  lockChannels(ids: string[], retries: RetryKey[]): Result<{ channels: ChannelRow[]; stored: MessageRow[] }>
   /**
    * Reserves each channel's seqs (moving last_seq and the seq each party last sent, where still
    * active) and inserts the rows; how many channels it moved.
@@ -31,10 +32,9 @@ export type Pipeline<T> = Generator<Result<unknown>, T, never>
 /** Stores a batch: one outcome per draft, in order. */
 export function* writeBatch(sql: BatchStatements, drafts: MessageDraft[]): Pipeline<Outcome[]> {
   const ids = [...new Set(drafts.map((draft) => draft.channelId))]
-  const channels = new Map((yield* result(sql.lockChannels(ids))).map((row) => [row.id, row]))
-  const keys = retryKeys(drafts, channels)
-  const stored = keys.length > 0 ? yield* result(sql.findRetries(keys)) : []
-  const planned = plan(drafts, channels, stored)
+  const read = yield* result(sql.lockChannels(ids, retryKeys(drafts)))
+  const channels = new Map(read.channels.map((row) => [row.id, row]))
+  const planned = plan(drafts, channels, read.stored)
   const { rows, outcomes } = settle(drafts, channels, planned, new Date())
   if (rows.length === 0) return outcomes
   const order = reservations(drafts, channels, planned)

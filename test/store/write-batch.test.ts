@@ -48,16 +48,19 @@ describe('plan', () => {
     expect([...planned.fresh]).toEqual([['a', [3]]])
   })
 
-  it('looks up retries only for members, and gives a retry its stored original even after the channel ended', () => {
-    const drafts = [draft('ended', 'ended-c', 'again', 'k1'), draft('a', 'stranger', 'x', 'k2'), draft('a', 'a-p', 'new', 'k3')]
-    expect(retryKeys(drafts, channels)).toEqual([
+  it('looks up every retry, answers only members with what is found, and gives a retry its stored original even after the channel ended', () => {
+    const drafts = [draft('ended', 'ended-c', 'again', 'k1'), draft('a', 'stranger', 'x', 'k2'), draft('a', 'a-p', 'new', 'k3'), draft('a', 'a-c', 'plain')]
+    expect(retryKeys(drafts)).toEqual([
       ['ended', 'ended-c', 'k1'],
+      ['a', 'stranger', 'k2'],
       ['a', 'a-p', 'k3'],
     ])
-    const planned = plan(drafts, channels, [storedRow('ended', 'ended-c', 7, 'k1')])
+    // A stranger learns nothing of a stored message that matches its client_msg_id.
+    const planned = plan(drafts, channels, [storedRow('ended', 'ended-c', 7, 'k1'), storedRow('a', 'stranger', 3, 'k2')])
     expect(summary(planned.outcomes[0])).toEqual([7, 0, true])
     expect(planned.outcomes[0]).toMatchObject({ stored: { message: { content: 'the original' }, recipientId: 'ended-p', recipientRole: 'provider' } })
-    expect([...planned.fresh]).toEqual([['a', [2]]])
+    expect(summary(planned.outcomes[1])).toBe('FORBIDDEN')
+    expect([...planned.fresh]).toEqual([['a', [2, 3]]])
   })
 
   it('plans a client_msg_id repeated within the batch once', () => {
@@ -114,8 +117,11 @@ function memory(rows: ChannelRow[], stored: MessageRow[] = [], later = false) {
   const asked: string[] = []
   const answer = <T>(name: string, value: T) => (asked.push(name), later ? Promise.resolve(value) : value)
   const statements: BatchStatements = {
-    lockChannels: (ids) => answer('lock', rows.filter((row) => ids.includes(row.id))),
-    findRetries: (keys) => answer('retries', stored.filter((row) => keys.some(([c, s, k]) => row.channel_id === c && row.sender_id === s && row.client_msg_id === k))),
+    lockChannels: (ids, keys) =>
+      answer(keys.length === 0 ? 'lock' : 'lock, retries', {
+        channels: rows.filter((row) => ids.includes(row.id)),
+        stored: stored.filter((row) => keys.some(([c, s, k]) => row.channel_id === c && row.sender_id === s && row.client_msg_id === k)),
+      }),
     store: (order, inserted) => {
       const moved = order.filter(({ channelId, count }) => {
         const row = rows.find((r) => r.id === channelId)
@@ -130,7 +136,7 @@ function memory(rows: ChannelRow[], stored: MessageRow[] = [], later = false) {
 }
 
 describe('the write pipeline', () => {
-  it('locks, looks up retries, then reserves and inserts in one step, driven at once or asynchronously', async () => {
+  it('locks and looks up retries in one step, then reserves and inserts in another, driven at once or asynchronously', async () => {
     const drafts = [draft('a', 'a-p', '1', 'k'), draft('a', 'a-c', '2'), draft('a', 'a-p', '3')]
     const now = memory([channel('a')])
     expect(runSync(writeBatch(now.statements, drafts)).map(summary)).toEqual([
@@ -138,7 +144,7 @@ describe('the write pipeline', () => {
       [2, 0, false],
       [3, 1, false],
     ])
-    expect(now.asked).toEqual(['lock', 'retries', 'store 1,2,3'])
+    expect(now.asked).toEqual(['lock, retries', 'store 1,2,3'])
 
     const later = memory([channel('a')], [], true)
     expect((await runAsync(writeBatch(later.statements, drafts))).map(summary)).toEqual([
@@ -158,7 +164,7 @@ describe('the write pipeline', () => {
   it('answers a stored retry with its original and writes nothing', () => {
     const db = memory([channel('a')], [storedRow('a', 'a-c', 3, 'k')])
     expect(runSync(writeBatch(db.statements, [draft('a', 'a-c', 'again', 'k')])).map(summary)).toEqual([[3, 0, true]])
-    expect(db.asked).toEqual(['lock', 'retries'])
+    expect(db.asked).toEqual(['lock, retries'])
   })
 
   it('fails the batch when a channel changed under its lock, so that its transaction rolls back', () => {
@@ -166,7 +172,7 @@ describe('the write pipeline', () => {
     const db = memory([row])
     // What a lock prevents: the channel ends between the read and the reservation.
     const read = { ...row }
-    db.statements.lockChannels = () => [read]
+    db.statements.lockChannels = () => ({ channels: [read], stored: [] })
     row.status = 'ended'
     expect(() => runSync(writeBatch(db.statements, [draft('a', 'a-p', '1')]))).toThrow(/changed under their lock/)
   })
