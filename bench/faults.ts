@@ -1,9 +1,13 @@
 // The fault figures: runs the fault tests (test/faults, a real hub process each) on SQLite and on
 // PostgreSQL, one run at a time, and prints each abuse's line — sent, retried, acked, stored,
-// delivered, lost, duplicates, whether the hub process stayed up, /healthz latency and hub RSS.
+// delivered, lost, duplicates, whether the hub process stayed up, /healthz latency (max, p99,
+// p90, p50), the hub's longest event-loop delay, its longest stall with how long its main thread
+// ran in it (ran_max_ms: the hub's own blocking, apart from waiting for a core), its longest GC
+// pause, and hub RSS.
 // Usage: tsx bench/faults.ts [sqlite|postgres …] [--only FILTER] [--channels N] [--cpu-prof DIR]
 //   --only: only the tests whose name matches (vitest -t); --channels: how many channels the
-//   many-channels abuse opens (default 300); --cpu-prof: each hub writes a V8 CPU profile to DIR.
+//   many-channels abuse opens (default 300); --cpu-prof: each hub writes a V8 CPU profile to DIR,
+//   its stderr beside it (hub-stall lines: end_us is on the profile's clock) and each watch's own.
 import { spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 

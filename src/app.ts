@@ -54,6 +54,9 @@ export async function buildApp(config: Config): Promise<App> {
     requestIdHeader: false,
     genReqId: requestIdOf,
     rewriteUrl: wsAtRoot,
+    // The validators a response serializer runs for its unions are compiled as the routes are,
+    // at start-up, instead of by each route's first answer (15–30 ms of the event loop each).
+    serializerOpts: { compileValidators: true },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
 

@@ -4,6 +4,7 @@ import type { Broker } from '../broker/broker.js'
 import { actorName, type Actor } from '../domain/actor.js'
 import { consumerKey, pairKey, type Channel } from '../domain/channel.js'
 import { Errors } from '../errors.js'
+import { inTurn } from '../lib/turns.js'
 import { acceptFrame, endFrame, rejectFrame, requestFrame, requestIdOf } from '../protocol/builders.js'
 import { originReply, type Origin, type Reply } from '../protocol/replies.js'
 import type { Store } from '../store/index.js'
@@ -113,12 +114,17 @@ export class ChannelLifecycle {
    */
   async expire(cutoff: Date, take: number): Promise<number> {
     let expired = 0
-    for (const channel of await this.store.channels.pendingSince(cutoff, take)) {
-      const data = { endedAt: new Date(), endReason: 'expired', endedBy: 'hub' }
-      const updated = await this.store.channels.transition(channel.id, ['pending'], 'rejected', data)
-      if (!updated) continue
-      expired++
-      this.broker.publishFrame([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, undefined))
+    // Each request is a unit of the loop's turns (lib/turns.ts): a sweep of many would otherwise
+    // run its statements (synchronous on SQLite) back to back, holding every socket meanwhile.
+    for (const channel of await inTurn(() => this.store.channels.pendingSince(cutoff, take))) {
+      const done = await inTurn(async () => {
+        const data = { endedAt: new Date(), endReason: 'expired', endedBy: 'hub' }
+        const updated = await this.store.channels.transition(channel.id, ['pending'], 'rejected', data)
+        if (!updated) return false
+        this.broker.publishFrame([updated.providerId, updated.consumerId], rejectFrame(updated), this.replies(updated, undefined))
+        return true
+      })
+      if (done) expired++
     }
     return expired
   }

@@ -8,6 +8,7 @@
 import { movesOn, type ChannelStatus, type Role } from '../domain/channel.js'
 import { deliverableJson, errorFrame } from '../protocol/builders.js'
 import { Errors } from '../errors.js'
+import { inTurn } from '../lib/turns.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import type { DeliveryEvents, HeldBudget, Outlet, Recover, Sent } from './ports.js'
 
@@ -73,7 +74,10 @@ export class ChannelDelivery {
     this.accept({ after: seq })
   }
 
-  /** Sends the stored messages in (after, through] not sent here yet, paced by the socket; returns how many. */
+  /**
+   * Sends the stored messages in (after, through] not sent here yet, paced by the socket and,
+   * each message's serialising and writing a unit of the loop's turns, by the loop; returns how many.
+   */
   async replay(after: number, through?: number): Promise<number> {
     const { outlet } = this.options
     let count = 0
@@ -81,7 +85,13 @@ export class ChannelDelivery {
     for await (const message of this.options.recover(after, through)) {
       if (!outlet.isOpen) break
       if ((this.sent ?? 0) >= message.seq) continue
-      const written = new Promise<void>((resolve) => this.send(message, deliverableJson(message), () => resolve()))
+      // The unit ends once the message is handed to the socket (its write is not awaited).
+      const sending = await inTurn(() => {
+        if (!outlet.isOpen || (this.sent ?? 0) >= message.seq) return undefined
+        return { written: new Promise<void>((resolve) => this.send(message, deliverableJson(message), () => resolve())) }
+      })
+      if (!sending) continue
+      const { written } = sending
       count++
       // Paced by the reader: recovery never fills the buffer that live delivery is cut at.
       if (outlet.congested) await Promise.race([written, outlet.gone])

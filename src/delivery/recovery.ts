@@ -4,6 +4,7 @@
 // hub last sent the agent. The same reads fill a live gap (each channel's recover source) and
 // catch the agents connected here up when publications from other instances may have been lost.
 import { movesOn, type Role } from '../domain/channel.js'
+import { inTurn } from '../lib/turns.js'
 import { requestFrame, statusFrame } from '../protocol/builders.js'
 import type { Store } from '../store/index.js'
 import type { Deliveries } from './deliveries.js'
@@ -17,15 +18,18 @@ export interface LocalDeliveries {
   deliveriesOf(agentId: string): Deliveries[]
 }
 
-/** A channel's messages for one recipient, read from the store a page at a time as they are taken. */
+/**
+ * A channel's messages for one recipient, read from the store a page at a time (PAGE messages
+ * and at most a history page's bytes) as they are taken, each read a unit of the loop's turns.
+ */
 export function storedMessages(store: Store, channelId: string, recipientId: string): Recover {
   return async function* (after, through) {
     const before = through === undefined ? undefined : through + 1
     for (;;) {
-      const page = await store.messages.backlog(channelId, recipientId, after, PAGE, before)
-      yield* page
-      const last = page.at(-1)
-      if (!last || page.length < PAGE) return
+      const { messages, more } = await inTurn(() => store.messages.backlog(channelId, recipientId, after, PAGE, before))
+      yield* messages
+      const last = messages.at(-1)
+      if (!last || !more) return
       after = last.seq
     }
   }

@@ -1,10 +1,12 @@
-// Turns raw /ws text into a validated client frame, with validators compiled once at start-up.
+// Turns raw /ws text into a validated client frame, with validators compiled once at start-up;
+// text too deep or with too many values to parse cheaply is refused from a scan (json-shape.ts).
 // Throws the named error that becomes the `error` frame. In an optional top-level field JSON
 // `null` means absent (clients such as Python's send `None` for "not given"), so such nulls are
 // dropped before validation; a null in a required field is still refused.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Errors } from '../errors.js'
 import { ClientFrames, type ClientFrame, type RequestId } from './frames.js'
+import { jsonShape } from './json-shape.js'
 import type { Static } from '@sinclair/typebox'
 
 const checkers = new Map<string, TypeCheck<(typeof ClientFrames)[number]>>(
@@ -25,6 +27,14 @@ export interface Parsed {
 }
 
 export function parseFrame(text: string): Parsed {
+  // Too deep or too many values to be worth parsing: refused from a scan, its request_id kept.
+  const shape = jsonShape(text, SCANNED)
+  if (shape.fault !== undefined) {
+    const requestId = usableRequestId(scalar(shape.fields.get('request_id')))
+    const type = scalar(shape.fields.get('type'))
+    const error = new Errors.InvalidFrame(typeof type === 'string' ? type.slice(0, 64) : '', `frame ${shape.fault}`)
+    return requestId === undefined ? { error } : { requestId, error }
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -52,6 +62,18 @@ export function parseFrame(text: string): Parsed {
     return { ...parsed, error: new Errors.InvalidFrame(type, `${where}: ${first.message}`) }
   }
   return { ...parsed, frame: value as ClientFrame }
+}
+
+const SCANNED = ['type', 'request_id']
+
+/** A top-level field's value from its raw JSON (a string, number or literal), undefined if none or broken. */
+function scalar(json: string | undefined): unknown {
+  if (json === undefined) return undefined
+  try {
+    return JSON.parse(json) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 function usableRequestId(value: unknown): Static<typeof RequestId> | undefined {

@@ -2,6 +2,7 @@
 // channel, and (operator only) removing them. A message sent here reaches the other agent over
 // /ws live, as if sent there.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
@@ -58,8 +59,15 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ok('A page of messages, oldest first.', HistoryPage), ...errors(400, 401, 403, 404) },
       },
     },
-    // A unit of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
-    async (request) => inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query })),
+    // Units of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
+    // Serialising a page is a unit of its own (with the route's serializer): a page read on
+    // PostgreSQL arrives in a later turn, which the reading unit's start no longer accounts for.
+    async (request, reply) => {
+      const page = await inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }))
+      const json = await inTurn(() => reply.serializeInput(page, '200', 'application/json') as string)
+      // Already the route's serializer's output: sent as it is.
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(json)
+    },
   )
 
   app.post(

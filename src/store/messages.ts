@@ -5,7 +5,7 @@ import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../pr
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
 import { utcColumn } from './driver-sql.js'
-import { rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
+import { rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
 import { MessageRetention } from './retention.js'
 
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
@@ -26,14 +26,16 @@ const LARGE_READS_AT_ONCE = 2
 type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string | null; created_at: Date | string; bytes: number | string }
 
 /**
- * Each message of a history range with its stored size, and its text if small (both databases
- * take a value's size from its header, without reading it): $1 channel, $2 after, $3 before, $4 limit.
+ * Each message of a range with its stored size, and its text if small (both databases take a
+ * value's size from its header, without reading it): $1 channel, $2 after, $3 before, then
+ * $4 limit, or $4 the sender left out and $5 limit (in order of appearance, as SQLite takes them).
  */
-function sizedRangeSql(provider: Provider, descending: boolean): string {
+function sizedRangeSql(provider: Provider, descending: boolean, notFrom: boolean): string {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
   return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${utcColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
-    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT) ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $4`
+    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT)${notFrom ? ' AND sender_id <> $4' : ''}
+    ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT ${notFrom ? '$5' : '$4'}`
 }
 
 function serialisable(message: MessageInfo): boolean {
@@ -72,11 +74,22 @@ export class MessageStore {
    */
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
-    const sql = sizedRangeSql(this.provider, afterSeq === undefined)
-    const sized = await this.log.read<SizedRow>(sql, rangeParams(channelId, { afterSeq, beforeSeq, limit: limit + 1 }))
+    const { rows, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit, descending: afterSeq === undefined })
+    return this.finish(channelId, rows.map(toMessage).filter(serialisable), more)
+  }
+
+  /**
+   * The messages of a range that fit in HISTORY_MAX_BYTES (always one), oldest first, and
+   * whether more of the range follow: the first read brings every message's size and the text
+   * of the small ones; the text of larger ones is read only for those that fit.
+   */
+  private async fitting(channelId: string, range: Range): Promise<{ rows: MessageRow[]; more: boolean }> {
+    const sql = sizedRangeSql(this.provider, range.descending === true, range.notFrom !== undefined)
+    const [channel, after, before, limit, sender] = rangeParams(channelId, { ...range, limit: range.limit + 1 })
+    const sized = await this.log.read<SizedRow>(sql, range.notFrom === undefined ? [channel, after, before, limit] : [channel, after, before, sender, limit])
     let bytes = 0
     let taken = 0
-    for (const row of sized.slice(0, limit)) {
+    for (const row of sized.slice(0, range.limit)) {
       bytes += ROW_OVERHEAD + Number(row.bytes)
       if (taken > 0 && bytes > HISTORY_MAX_BYTES) break
       taken++
@@ -85,10 +98,10 @@ export class MessageStore {
     let rows: MessageRow[] = fit.flatMap((row) => (row.content === null ? [] : [{ ...row, content: row.content, created_at: new Date(row.created_at) }]))
     // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
     if (rows.length < fit.length) {
-      const range = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken }
-      rows = await this.largeReads.run(() => this.log.range(channelId, range))
+      const large = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken, notFrom: range.notFrom }
+      rows = await this.largeReads.run(() => this.log.range(channelId, large))
     }
-    return this.finish(channelId, rows.map(toMessage).filter(serialisable), taken < sized.length)
+    return { rows, more: taken < sized.length }
   }
 
   /** The page of messages (oldest first), with where history starts when older ones were removed. */
@@ -102,9 +115,13 @@ export class MessageStore {
     return history
   }
 
-  /** Messages after `afterSeq` (and before `beforeSeq`) that someone other than the recipient sent, in seq order. */
-  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<MessageInfo[]> {
-    const rows = await this.log.range(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
-    return rows.map(toMessage)
+  /**
+   * Messages after `afterSeq` (and before `beforeSeq`) that someone other than the recipient
+   * sent, in seq order: at most `take`, and HISTORY_MAX_BYTES of them (always one), as history
+   * pages are; `more` says whether the range goes on.
+   */
+  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<{ messages: MessageInfo[]; more: boolean }> {
+    const { rows, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
+    return { messages: rows.map(toMessage), more }
   }
 }

@@ -3,6 +3,7 @@
 import type { Chat } from '../chat/index.js'
 import { asAgent } from '../domain/actor.js'
 import { Errors } from '../errors.js'
+import { inTurn } from '../lib/turns.js'
 import { ackFrame, replyTo, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
 import type { Origin } from '../protocol/replies.js'
@@ -71,7 +72,9 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
         limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
       })
       // Paced like replay: a reader of large pages waits for the socket before its next frame.
-      await ctx.connection.sendPaced(replyTo({ type: 'chat_history', ...page }, ctx.origin.requestId))
+      // Serialised and written as a unit of the loop's turns of its own (lib/turns.ts): a page read
+      // on PostgreSQL arrives in a later turn, which the frame's unit no longer accounts for.
+      await inTurn(() => ctx.connection.sendPaced(replyTo({ type: 'chat_history', ...page }, ctx.origin.requestId)))
     },
     resume: async (ctx, frame) => {
       if (!ctx.connection.takeResume()) {

@@ -81,6 +81,25 @@ describe('an agent that was away', () => {
   })
 })
 
+describe('a backlog of large messages', () => {
+  it('arrives whole, in order and once, read a history page of bytes at a time', async () => {
+    const consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
+    const channelId = await activeChannel(consumer)
+    await consumer.close()
+    // 12 × 190 KB: three pages of at most 1 MiB, each shorter than a page's message count.
+    const big = 'x'.repeat(190_000)
+    for (let i = 1; i <= 12; i++) await provider.request({ type: 'chat_message', channel_id: channelId, content: `${i}:${big}` }, 'ack')
+    const back = await WsAgent.connect(hub.wsUrl, 'consumer')
+    const got = await collect(back, 12)
+    expect(got.map((m) => [m.seq, m.content.split(':')[0], m.content.length])).toEqual(
+      Array.from({ length: 12 }, (_, i) => [i + 1, String(i + 1), big.length + String(i + 1).length + 1]),
+    )
+    await back.request({ type: 'ping' }, 'pong')
+    expect(back.frames.filter((f) => f.type === 'chat_message')).toEqual([])
+    await back.close()
+  })
+})
+
 describe('an agent on two connections', () => {
   it('gets each live message once on each connection', async () => {
     const first = await WsAgent.connect(hub.wsUrl, 'consumer')

@@ -2,6 +2,8 @@
 // own database, a watch (watch.ts) of /healthz and the process's RSS while an abuse runs, and a
 // witness: a well-behaved pair of agents exchanging messages meanwhile, counted as sent,
 // acked, stored, delivered, lost and duplicated. Each test prints one line of figures.
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { tempDatabase, type TempDatabase } from '../helpers/database.js'
 import { until } from '../helpers/poll.js'
@@ -19,13 +21,19 @@ export interface FaultHub {
   stop(): Promise<void>
 }
 
-// FAULT_CPU_PROF=DIR (bench/faults.ts --cpu-prof DIR): each hub writes a V8 CPU profile there as it exits.
-const profiling = process.env.FAULT_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAULT_CPU_PROF}`] : []
+// Each hub notes its own stalls and GC pauses (stall-probe.ts, read back by watch.ts); with
+// FAULT_CPU_PROF=DIR (bench/faults.ts --cpu-prof DIR) it writes a V8 CPU profile there as it
+// exits, and its stderr beside it.
+const nodeArgs = [
+  '--import',
+  fileURLToPath(new URL('stall-probe.ts', import.meta.url)),
+  ...(process.env.FAULT_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAULT_CPU_PROF}`] : []),
+]
 
 export async function startFaultHub(env: Record<string, string> = {}): Promise<FaultHub> {
   const database = await tempDatabase()
   const port = freshPort()
-  const hub = spawnEntry('src/server.ts', { PORT: port, DATABASE_URL: database.url, LOG_LEVEL: 'error', ...env }, profiling)
+  const hub = spawnEntry('src/server.ts', { PORT: port, DATABASE_URL: database.url, LOG_LEVEL: 'error', ...env }, nodeArgs)
   await waitReady(hub, 60_000)
   // Warm up: the first requests compile the route's code, which is no abuse's doing.
   for (let i = 0; i < 20; i++) await fetch(`${hub.url}/healthz`).then((r) => r.arrayBuffer())
@@ -36,6 +44,8 @@ export async function startFaultHub(env: Record<string, string> = {}): Promise<F
     database,
     stop: async () => {
       await hub.stop()
+      // Beside the profile, the hub's stall lines (their end_us is on the profile's clock).
+      if (process.env.FAULT_CPU_PROF) writeFileSync(`${process.env.FAULT_CPU_PROF}/hub-${hub.child.pid}.stderr`, hub.stderr())
       await database.remove()
     },
   }
@@ -143,7 +153,8 @@ export function report(fault: string, figures: Figures, watched: Watched, up: bo
   const line =
     `FAULT ${fault}: sent=${figures.sent} retried=${figures.retried} acked=${figures.acked} stored=${figures.stored} delivered=${figures.delivered} ` +
     `lost=${figures.lost} duplicates=${figures.duplicates} up=${up ? 'yes' : 'NO'} ` +
-    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} healthz_p50_ms=${watched.healthzP50Ms} probes=${watched.probes} loop_max_ms=${watched.loopMaxMs} rss_max_mb=${watched.rssMaxMb}`
+    `healthz_max_ms=${watched.healthzMaxMs} healthz_p99_ms=${watched.healthzP99Ms} healthz_p90_ms=${watched.healthzP90Ms} healthz_p50_ms=${watched.healthzP50Ms} probes=${watched.probes} ` +
+    `loop_max_ms=${watched.loopMaxMs} stall_max_ms=${watched.stallMaxMs} stall_ran_ms=${watched.stallRanMs} ran_max_ms=${watched.stallRanMaxMs} gc_max_ms=${watched.gcMaxMs} rss_max_mb=${watched.rssMaxMb}`
   console.log(line)
   return line
 }

@@ -19,11 +19,11 @@ export function spawnHub(env: Record<string, string>): HubProcess {
   return spawnEntry('src/server.ts', env)
 }
 
-/** Runs a TypeScript entry of the repo as its own process, its output collected. */
+/** Runs a TypeScript entry of the repo as its own process, its output collected; `nodeArgs` come after tsx's loader (a .ts --import works). */
 export function spawnEntry(entry: string, env: Record<string, string>, nodeArgs: string[] = []): HubProcess {
   // Node itself with tsx's loader, not the tsx CLI: that would run the entry in a grandchild, which a
   // SIGKILL to the CLI leaves running.
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

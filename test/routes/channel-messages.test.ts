@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ChannelInfo, HistoryPageInfo, MessageInfo } from '../../src/protocol/shapes.js'
 import { expectError, useRestApi, type Json } from '../helpers/rest.js'
 
-const { unique, post, get, openChannel, send, lastSeq } = useRestApi()
+const { unique, post, get, inject, openChannel, send, lastSeq } = useRestApi()
 
 describe('GET /channels/:id/messages', () => {
   let channel: ChannelInfo
@@ -159,6 +159,20 @@ describe('POST /channels/:id/messages', () => {
   ])('refuses %s with 400 and stores nothing', async (_name, body) => {
     const channel = await openChannel()
     expectError(await post(`/channels/${channel.channel_id}/messages`, body(channel)), 400, 'INVALID_REQUEST')
+    expect(await lastSeq(channel.channel_id)).toBe(0)
+  })
+
+  it('refuses a body nested too deep to parse cheaply, unparsed, with 400 and stores nothing', async () => {
+    const channel = await openChannel()
+    const depth = 100_000
+    const response = await inject({
+      method: 'POST',
+      url: `/channels/${channel.channel_id}/messages`,
+      headers: { 'content-type': 'application/json' },
+      payload: `{"sender_id":"${channel.consumer_id}","content":"x","metadata":{"m":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    })
+    expectError(response, 400, 'INVALID_REQUEST')
+    expect(response.json<{ error: { message: string } }>().error.message).toBe('body nests deeper than 64 levels')
     expect(await lastSeq(channel.channel_id)).toBe(0)
   })
 })
