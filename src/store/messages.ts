@@ -4,9 +4,9 @@
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
-import { utcColumn } from './driver-sql.js'
-import { rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
-import { MessageRetention } from './retention.js'
+import { isoColumn, isoTimestamp } from './driver-sql.js'
+import { messageOf, rangeParams, toMessage, type MessageLog, type MessageRow } from './message-log.js'
+import { boundsColumns, firstSeqOf, MessageRetention, type Bounds } from './retention.js'
 
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
 const ROW_OVERHEAD = 256
@@ -22,19 +22,27 @@ const INLINE_BYTES = 2048
  */
 const LARGE_READS_AT_ONCE = 2
 
-/** A row of the first read: the text is null when the message is larger than INLINE_BYTES. */
-type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string | null; created_at: Date | string; bytes: number | string }
+/**
+ * A row of the first read: the text is null when the message is larger than INLINE_BYTES; the
+ * timestamp as text (isoColumn); the channel's bounds, on every row.
+ */
+type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & Bounds & { content: string | null; created_at: string; bytes: number | string }
 
 /**
  * Each message of a history range with its stored size, and its text if small (both databases
- * take a value's size from its header, without reading it): $1 channel, $2 after, $3 before, $4 limit.
+ * take a value's size from its header, without reading it), and where the channel's history
+ * starts (evaluated once, in the same statement): $1 and $2 channel, $3 channel, $4 after,
+ * $5 before, $6 limit. One statement of fixed text per direction, prepared.
  */
 function sizedRangeSql(provider: Provider, descending: boolean): string {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
-  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${utcColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
-    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT) ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $4`
+  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${isoColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}, ${boundsColumns(1)}
+    FROM messages WHERE channel_id = $3 AND seq > $4 AND seq < CAST($5 AS BIGINT) ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $6`
 }
+
+/** A row of the first read whose text it brought. */
+const inline = (row: SizedRow): row is SizedRow & { content: string } => row.content !== null
 
 function serialisable(message: MessageInfo): boolean {
   try {
@@ -73,7 +81,7 @@ export class MessageStore {
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
     const sql = sizedRangeSql(this.provider, afterSeq === undefined)
-    const sized = await this.log.read<SizedRow>(sql, rangeParams(channelId, { afterSeq, beforeSeq, limit: limit + 1 }))
+    const sized = await this.log.read<SizedRow>(sql, [channelId, channelId, ...rangeParams(channelId, { afterSeq, beforeSeq, limit: limit + 1 })], true)
     let bytes = 0
     let taken = 0
     for (const row of sized.slice(0, limit)) {
@@ -82,21 +90,24 @@ export class MessageStore {
       taken++
     }
     const fit = sized.slice(0, taken).sort((x, y) => x.seq - y.seq)
-    let rows: MessageRow[] = fit.flatMap((row) => (row.content === null ? [] : [{ ...row, content: row.content, created_at: new Date(row.created_at) }]))
+    let messages = fit.filter(inline).map((row) => messageOf(row, isoTimestamp(row.created_at)))
     // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
-    if (rows.length < fit.length) {
+    if (messages.length < fit.length) {
       const range = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken }
-      rows = await this.largeReads.run(() => this.log.range(channelId, range))
+      messages = (await this.largeReads.run(() => this.log.range(channelId, range))).map(toMessage)
     }
-    return this.finish(channelId, rows.map(toMessage).filter(serialisable), taken < sized.length)
+    return this.finish(channelId, messages.filter(serialisable), taken < sized.length, sized[0])
   }
 
-  /** The page of messages (oldest first), with where history starts when older ones were removed. */
-  private async finish(channelId: string, page: MessageInfo[], hasMore: boolean): Promise<HistoryPageInfo> {
+  /**
+   * The page of messages (oldest first), with where history starts when older ones were removed:
+   * from the bounds the first read brought, or (an empty range) one indexed read.
+   */
+  private async finish(channelId: string, page: MessageInfo[], hasMore: boolean, bounds: Bounds | undefined): Promise<HistoryPageInfo> {
     const history: HistoryPageInfo = { channel_id: channelId, messages: page, has_more: hasMore }
-    // A page that starts at seq 1 has nothing removed before it; any other may (one indexed read).
+    // A page that starts at seq 1 has nothing removed before it; any other may.
     if (page[0]?.seq !== 1) {
-      const firstSeq = await this.retention.firstSeq(channelId)
+      const firstSeq = bounds ? firstSeqOf(bounds) : await this.retention.firstSeq(channelId)
       if (firstSeq > 1) history.first_seq = firstSeq
     }
     return history
