@@ -3,6 +3,7 @@
 // /ws live, as if sent there.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
 import { Errors } from '../errors.js'
@@ -58,8 +59,15 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ok('A page of messages, oldest first.', HistoryPage), ...errors(400, 401, 403, 404) },
       },
     },
-    // A unit of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
-    async (request) => inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query })),
+    async (request, reply) => {
+      // A unit of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
+      const page = await inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }))
+      // Serialised by the route's own serialiser (the same JSON), into the bytes written: a page
+      // returned as an object became a string that was flattened to be measured, then copied again
+      // to be written. (A typed reply takes the page object only; any reply sends bytes as they are.)
+      const json = reply.serializeInput(page, '200', 'application/json') as string
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(Buffer.from(json))
+    },
   )
 
   app.post(
