@@ -28,9 +28,11 @@ export class PostgresMessageLog implements MessageLog {
 
   async read<T>(sql: string, params: unknown[], prepared = false): Promise<T[]> {
     if (!prepared) return (await this.pool.query(sql, params)).rows as T[]
-    let name = this.prepared.get(sql)
-    if (name === undefined) this.prepared.set(sql, (name = `hub_read_${this.prepared.size + 1}`))
-    return (await this.pool.query({ name, text: sql, values: params })).rows as T[]
+    return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: params })).rows as T[]
+  }
+
+  async readTuples<T extends unknown[]>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.pool.query<T>({ name: this.nameOf(sql), text: sql, values: params, rowMode: 'array' })).rows
   }
 
   /**
@@ -55,6 +57,13 @@ export class PostgresMessageLog implements MessageLog {
 
   close(): Promise<void> {
     return Promise.resolve()
+  }
+
+  /** The name of a prepared read, given on its first use. */
+  private nameOf(sql: string): string {
+    let name = this.prepared.get(sql)
+    if (name === undefined) this.prepared.set(sql, (name = `hub_read_${this.prepared.size + 1}`))
+    return name
   }
 
   /**

@@ -46,6 +46,23 @@ function sizedRange(provider: Provider, channelId: string, query: HistoryQuery):
   return { sql, params: bounds ? [channelId, channelId, ...range] : range }
 }
 
+/** A row of the first read as the driver answers it: its columns in the statement's order. */
+type SizedTuple = [string, string, number, string, string | null, string, number | string, string | null, string | null, Bounds['first']?, Bounds['last']?]
+
+const sizedRow = ([id, channel_id, seq, sender_id, client_msg_id, created_at, bytes, content, metadata, first, last]: SizedTuple): SizedRow => ({
+  id,
+  channel_id,
+  seq,
+  sender_id,
+  client_msg_id,
+  created_at,
+  bytes,
+  content,
+  metadata,
+  first,
+  last,
+})
+
 /** A row of the first read whose text it brought. */
 const inline = (row: SizedRow): row is SizedRow & { content: string } => row.content !== null
 
@@ -86,7 +103,7 @@ export class MessageStore {
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit } = query
     const { sql, params } = sizedRange(this.provider, channelId, query)
-    const sized = await this.log.read<SizedRow>(sql, params, true)
+    const sized = (await this.log.readTuples<SizedTuple>(sql, params)).map(sizedRow)
     let bytes = 0
     let taken = 0
     for (const row of sized.slice(0, limit)) {
