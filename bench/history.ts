@@ -1,11 +1,13 @@
 // History at scale: one channel filled with many messages straight through the database
 // (SQLite in one transaction, Postgres with generate_series), then the latency of reading its
-// newest page over REST, and of a page from the middle.
+// newest page over REST, and of a page from the middle, and the hub's CPU time per read. On its
+// own: `npx tsx bench/latency.ts --rate 0 --history 1000000 [--db postgres] [--cpu-prof DIR]`.
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { requestFrom } from './addresses.js'
 import { percentile } from './load.js'
+import { cpuSeconds } from './servers.js'
 
 /** Client addresses the reads come from, each on a kept-alive connection. */
 const READERS = 16
@@ -60,13 +62,22 @@ export async function seedMessages(databaseUrl: string, channelId: string, count
   await client.end()
 }
 
-export interface HistoryResult {
-  tail: { p50: number; p95: number; p99: number }
-  middle: { p50: number; p95: number; p99: number }
+/** Latency percentiles (ms) of one kind of read, and the hub's CPU time (user + kernel) per read. */
+export interface Reads {
+  p50: number
+  p95: number
+  p99: number
+  cpuMs: number
 }
 
-async function timed(url: string, requests: number) {
+export interface HistoryResult {
+  tail: Reads
+  middle: Reads
+}
+
+async function timed(url: string, requests: number, hubPid: number): Promise<Reads> {
   const samples: number[] = []
+  const cpuBefore = cpuSeconds(hubPid)
   for (let i = 0; i < requests; i++) {
     const started = performance.now()
     // Readers from many addresses, as clients are: each stays within the per-address limit.
@@ -74,11 +85,12 @@ async function timed(url: string, requests: number) {
     samples.push(performance.now() - started)
     if (page.messages.length !== 50) throw new Error(`expected a page of 50, got ${page.messages.length}`)
   }
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) }
+  const cpuMs = ((cpuSeconds(hubPid) - cpuBefore) * 1000) / requests
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), cpuMs }
 }
 
-export async function measureHistory(httpUrl: string, channelId: string, count: number, requests: number): Promise<HistoryResult> {
+export async function measureHistory(httpUrl: string, hubPid: number, channelId: string, count: number, requests: number): Promise<HistoryResult> {
   const base = `${httpUrl}/channels/${channelId}/messages?limit=50`
-  await timed(base, 20) // warm-up
-  return { tail: await timed(base, requests), middle: await timed(`${base}&before_seq=${Math.floor(count / 2)}`, requests) }
+  await timed(base, 20, hubPid) // warm-up
+  return { tail: await timed(base, requests, hubPid), middle: await timed(`${base}&before_seq=${Math.floor(count / 2)}`, requests, hubPid) }
 }

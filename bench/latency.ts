@@ -1,12 +1,12 @@
 // One piece of the benchmark on its own: the open-loop latency run (and the CPU it costs) on the
 // hub, on its defaults, beside the relay when asked, then optionally history reads at scale. For
 // profiling a change back to back, without the full run (bench/run.ts).
-//   npx tsx bench/latency.ts -- [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--seconds 10]
-//                               [--generators 3] [--history 0] [--relay] [--cpu-prof DIR] [--perf FILE]
+//   npx tsx bench/latency.ts [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--seconds 10]
+//                            [--generators 3] [--history 0] [--relay] [--cpu-prof DIR] [--perf FILE]
 import { spawn } from 'node:child_process'
 import { tempDatabaseOf } from '../test/helpers/database.js'
 import { startGenerator } from './generator.js'
-import { createChannel, measureHistory, seedMessages } from './history.js'
+import { createChannel, measureHistory, seedMessages, type Reads } from './history.js'
 import { percentile, type LoadResult } from './load.js'
 import { cpuTimes, startServer, type Server } from './servers.js'
 import { args, generators, historyRows, hubNodeArgs, pairs, rate, seconds, size, window } from './settings.js'
@@ -93,8 +93,9 @@ async function main(): Promise<void> {
   if (historyRows > 0 && args.history !== undefined) {
     const channel = await createChannel(httpUrl)
     await seedMessages(db.url, channel, historyRows)
-    const { tail, middle } = await measureHistory(httpUrl, channel, historyRows, 1000)
-    console.log(`history ${historyRows} rows: newest p50/p95/p99 ${fmt(tail.p50)}/${fmt(tail.p95)}/${fmt(tail.p99)} ms; middle ${fmt(middle.p50)}/${fmt(middle.p95)}/${fmt(middle.p99)} ms`)
+    const { tail, middle } = await measureHistory(httpUrl, hub.child.pid as number, channel, historyRows, 1000)
+    const reads = (r: Reads) => `p50/p95/p99 ${fmt(r.p50)}/${fmt(r.p95)}/${fmt(r.p99)} ms, hub CPU ${fmt(r.cpuMs, 3)} ms a read`
+    console.log(`history ${historyRows} rows: newest ${reads(tail)}; middle ${reads(middle)}`)
   }
   await hub.stop()
   await db.remove()

@@ -2,7 +2,7 @@
 // load generators' CPU (to show they were not the bound), history, idle connections and
 // connect rates, then the issue's table of targets on the hub's defaults.
 import type { ConnectResult } from './connects.js'
-import type { HistoryResult } from './history.js'
+import type { HistoryResult, Reads } from './history.js'
 import type { IdleResult } from './idle.js'
 import { percentile, type LoadResult } from './load.js'
 import { connectCount, historyRows, instances, rate } from './settings.js'
@@ -55,7 +55,8 @@ function loadRows(run: HubRun, baseline: Figures): void {
   if (instances > 1) console.log(`  per instance: ${hub.cpuCores.map((c) => fmt(c, 2)).join(', ')} CPU cores; Redis server ${fmt(hub.redisCores, 2)}`)
   if (run.history) {
     const { tail, middle } = run.history
-    console.log(`  history, ${historyRows.toLocaleString('en')} messages, limit=50: newest page p50/p95/p99 ${fmt(tail.p50, 2)}/${fmt(tail.p95, 2)}/${fmt(tail.p99, 2)} ms; middle page ${fmt(middle.p50, 2)}/${fmt(middle.p95, 2)}/${fmt(middle.p99, 2)} ms`)
+    const reads = (r: Reads) => `p50/p95/p99 ${fmt(r.p50, 2)}/${fmt(r.p95, 2)}/${fmt(r.p99, 2)} ms (hub CPU ${fmt(r.cpuMs, 2)} ms a read)`
+    console.log(`  history, ${historyRows.toLocaleString('en')} messages, limit=50: newest page ${reads(tail)}; middle page ${reads(middle)}`)
   }
 }
 

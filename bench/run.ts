@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     if (!cluster) {
       const historyChannel = await createChannel(httpUrl)
       await seedMessages(db.url, historyChannel, historyRows)
-      history = await measureHistory(httpUrl, historyChannel, historyRows, quick ? 200 : 1000)
+      history = await measureHistory(httpUrl, (hubServers[0] as Server).child.pid as number, historyChannel, historyRows, quick ? 200 : 1000)
     }
     await Promise.all(hubServers.map((server) => server.stop()))
     if (idle === undefined) {

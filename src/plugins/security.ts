@@ -5,8 +5,8 @@
 // REDIS_URL counted across instances (rate-limit-store.ts).
 import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
+import helmet from 'helmet'
 import { listOf } from '../config.js'
 import { Errors } from '../errors.js'
 import { errors } from '../routes/common.js'
@@ -14,11 +14,15 @@ import { rateLimitCounter } from './rate-limit-store.js'
 
 /** Probes that must answer however busy a client is. */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics'])
+/** Security headers are for pages a browser renders; an upgrade answers 101 (or a JSON refusal). */
+const NO_SECURITY_HEADERS = new Set(['/ws'])
 const ONE_MINUTE_MS = 60_000
 
 export const securityPlugin = fp(
   async (app) => {
-    await app.register(helmet, {
+    // The same headers on every response: helmet's middleware is built once, here (its Fastify
+    // plugin built it again, directives parsed and all, for every request).
+    const securityHeaders = helmet({
       contentSecurityPolicy: {
         directives: {
           // The hub serves plain HTTP: upgrading /docs' own scripts to https would break the page.
@@ -28,6 +32,10 @@ export const securityPlugin = fp(
           styleSrc: ["'self'", 'https:', "'unsafe-inline'", ...app.swaggerCSP.style],
         },
       },
+    })
+    app.addHook('onRequest', (request, reply, done) => {
+      if (NO_SECURITY_HEADERS.has(request.routeOptions.url ?? '')) return done()
+      securityHeaders(request.raw, reply.raw, () => done())
     })
 
     // Browser origins allowed to call the REST API; none listed: CORS stays closed.

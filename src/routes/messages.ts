@@ -2,8 +2,8 @@
 // channel, and (operator only) removing them. A message sent here reaches the other agent over
 // /ws live, as if sent there.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
 import { Errors } from '../errors.js'
@@ -60,12 +60,14 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     // Units of the event loop's turns (lib/turns.ts): large pages read at once take their turns.
-    // Serialising a page is a unit of its own (with the route's serializer): a page read on
-    // PostgreSQL arrives in a later turn, which the reading unit's start no longer accounts for.
+    // Serialising a page is a unit of its own: a page read on PostgreSQL arrives in a later turn,
+    // which the reading unit's start no longer accounts for. The route's own serialiser (the same
+    // JSON) writes straight into the bytes sent: a page returned as an object became a string that
+    // was flattened to be measured, then copied again to be written.
     async (request, reply) => {
       const page = await inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }))
-      const json = await inTurn(() => reply.serializeInput(page, '200', 'application/json') as string)
-      // Already the route's serializer's output: sent as it is.
+      const json = await inTurn(() => Buffer.from(reply.serializeInput(page, '200', 'application/json') as string))
+      // (A typed reply takes the page object only; any reply sends bytes as they are.)
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(json)
     },
   )

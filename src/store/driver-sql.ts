@@ -14,3 +14,18 @@ export const param = (provider: Provider, n: number, time = false): string => (p
 
 /** A timestamp column read as UTC (Postgres keeps them without a zone), under its own name. */
 export const utcColumn = (provider: Provider, column: string): string => (provider === 'sqlite' ? column : `${column} AT TIME ZONE 'UTC' AS ${column}`)
+
+/**
+ * A timestamp column read as the text the JSON carries (Date.toISOString's form), under its own
+ * name, without a Date in between: Postgres writes it so (to_char), SQLite returns what stamp()
+ * wrote, which isoTimestamp turns into it.
+ */
+export const isoColumn = (provider: Provider, column: string): string =>
+  provider === 'sqlite' ? column : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`
+
+/** What stamp() writes (…+00:00) or isoColumn reads on Postgres (…Z): UTC to the millisecond. */
+const UTC_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|\+00:00)$/
+
+/** An isoColumn's value as Date.toISOString writes it; text in any other form goes through a Date, as before. */
+export const isoTimestamp = (text: string): string =>
+  UTC_TEXT.test(text) ? (text.length === 24 ? text : `${text.slice(0, 23)}Z`) : new Date(text).toISOString()

@@ -13,6 +13,9 @@ import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
 const CREATED_AT = "created_at AT TIME ZONE 'UTC'"
 
 export class PostgresMessageLog implements MessageLog {
+  /** The names of the prepared reads, by their text (each connection prepares a name once, when it first runs it). */
+  private readonly prepared = new Map<string, string>()
+
   constructor(private readonly pool: pg.Pool) {}
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
@@ -25,8 +28,13 @@ export class PostgresMessageLog implements MessageLog {
     return (await this.pool.query<MessageRow>(rangeSql(range, CREATED_AT), rangeParams(channelId, range))).rows
   }
 
-  async read<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return (await this.pool.query(sql, params)).rows as T[]
+  async read<T>(sql: string, params: unknown[], prepared = false): Promise<T[]> {
+    if (!prepared) return (await this.pool.query(sql, params)).rows as T[]
+    return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: params })).rows as T[]
+  }
+
+  async readTuples<T extends unknown[]>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.pool.query<T>({ name: this.nameOf(sql), text: sql, values: params, rowMode: 'array' })).rows
   }
 
   /**
@@ -51,6 +59,13 @@ export class PostgresMessageLog implements MessageLog {
 
   close(): Promise<void> {
     return Promise.resolve()
+  }
+
+  /** The name of a prepared read, given on its first use. */
+  private nameOf(sql: string): string {
+    let name = this.prepared.get(sql)
+    if (name === undefined) this.prepared.set(sql, (name = `hub_read_${this.prepared.size + 1}`))
+    return name
   }
 
   /**

@@ -26,6 +26,8 @@ type StoredRow = Omit<MessageRow, 'created_at'> & { created_at: string }
 export class SqliteMessageLog implements MessageLog {
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  /** Prepared reads answering arrays (readTuples): a few, of fixed text. */
+  private readonly tupleStatements = new Map<string, Database.Statement>()
   private readonly batch: BatchStatements
   /** BEGIN IMMEDIATE … COMMIT around any work, made once (better-sqlite3 builds four wrappers a call). */
   private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>
@@ -51,6 +53,12 @@ export class SqliteMessageLog implements MessageLog {
 
   read<T>(sql: string, params: unknown[]): Promise<T[]> {
     return Promise.resolve(this.statement(sql, true).all(...params) as T[])
+  }
+
+  readTuples<T extends unknown[]>(sql: string, params: unknown[]): Promise<T[]> {
+    let statement = this.tupleStatements.get(sql)
+    if (!statement) this.tupleStatements.set(sql, (statement = this.db.prepare(sql.replace(/\$\d+/g, '?')).raw(true)))
+    return Promise.resolve(statement.all(...params) as T[])
   }
 
   /**

@@ -39,14 +39,17 @@ export interface MessageRow {
 }
 
 /** A message as the message logs read it (messages never go through Prisma). */
-export function toMessage(row: MessageRow): MessageInfo {
+export const toMessage = (row: MessageRow): MessageInfo => messageOf(row, row.created_at.toISOString())
+
+/** A stored message with its timestamp as the JSON carries it. */
+export function messageOf(row: Omit<MessageRow, 'created_at'>, timestamp: string): MessageInfo {
   const message: MessageInfo = {
     message_id: row.id,
     channel_id: row.channel_id,
     sender_id: row.sender_id,
     content: row.content,
     seq: row.seq,
-    timestamp: row.created_at.toISOString(),
+    timestamp,
   }
   if (row.metadata !== null) message.metadata = JSON.parse(row.metadata) as Record<string, unknown>
   if (row.client_msg_id !== null) message.client_msg_id = row.client_msg_id
@@ -82,9 +85,17 @@ export interface MessageLog {
   /**
    * One read on the driver itself, for the few queries on every connect (credentials, waiting
    * requests, inboxes) where the ORM's work would cost more than the query. Parameters are
-   * $1, $2… in order of appearance; timestamps come back as Dates or ISO text.
+   * $1, $2… in order of appearance; timestamps come back as Dates or ISO text. `prepared`: a
+   * statement of fixed text on a hot path, prepared once per connection (SQLite's log prepares
+   * every statement once anyway; Postgres would otherwise parse and plan it on every call).
    */
-  read<T>(sql: string, params: unknown[]): Promise<T[]>
+  read<T>(sql: string, params: unknown[], prepared?: boolean): Promise<T[]>
+  /**
+   * A prepared read whose rows come as arrays, in the order of the statement's columns: for the
+   * hottest reads, which build objects of their own, the drivers' row objects (made a property at
+   * a time) cost more than the query.
+   */
+  readTuples<T extends unknown[]>(sql: string, params: unknown[]): Promise<T[]>
   close(): Promise<void>
 }
 

@@ -4,9 +4,9 @@
 import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../protocol/shapes.js'
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
-import { utcColumn } from './driver-sql.js'
-import { rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
-import { MessageRetention } from './retention.js'
+import { isoColumn, isoTimestamp } from './driver-sql.js'
+import { messageOf, rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
+import { boundsColumns, firstSeqOf, MessageRetention, type Bounds } from './retention.js'
 
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
 const ROW_OVERHEAD = 256
@@ -22,21 +22,52 @@ const INLINE_BYTES = 2048
  */
 const LARGE_READS_AT_ONCE = 2
 
-/** A row of the first read: the text is null when the message is larger than INLINE_BYTES. */
-type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & { content: string | null; created_at: Date | string; bytes: number | string }
+/**
+ * A row of the first read: the text is null when the message is larger than INLINE_BYTES; the
+ * timestamp as text (isoColumn); on PostgreSQL, the channel's bounds, on every row.
+ */
+type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & Partial<Bounds> & { content: string | null; created_at: string; bytes: number | string }
 
 /**
  * Each message of a range with its stored size, and its text if small (both databases take a
- * value's size from its header, without reading it): $1 channel, $2 after, $3 before, then
- * $4 limit, or $4 the sender left out and $5 limit (in order of appearance, as SQLite takes them).
+ * value's size from its header, without reading it), leaving out what `notFrom` sent; with
+ * `bounds` (history pages on PostgreSQL), where the channel's history starts too (evaluated
+ * once): a round trip less. On SQLite a statement of its own for that costs less than two more
+ * values on every row. One statement of fixed text per shape and database, prepared.
  */
-function sizedRangeSql(provider: Provider, descending: boolean, notFrom: boolean): string {
+function sizedRange(provider: Provider, channelId: string, range: Range, bounds: boolean): { sql: string; params: unknown[] } {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
-  return `SELECT id, channel_id, seq, sender_id, client_msg_id, ${utcColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}
-    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT)${notFrom ? ' AND sender_id <> $4' : ''}
-    ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT ${notFrom ? '$5' : '$4'}`
+  const notFrom = range.notFrom !== undefined
+  // Parameters in order of appearance (as SQLite takes them): the bounds' two, then the range's.
+  const n = bounds ? 3 : 1
+  const sql = `SELECT id, channel_id, seq, sender_id, client_msg_id, ${isoColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}${bounds ? `, ${boundsColumns(1)}` : ''}
+    FROM messages WHERE channel_id = $${n} AND seq > $${n + 1} AND seq < CAST($${n + 2} AS BIGINT)${notFrom ? ` AND sender_id <> $${n + 3}` : ''}
+    ORDER BY seq ${range.descending === true ? 'DESC' : 'ASC'} LIMIT $${notFrom ? n + 4 : n + 3}`
+  const [channel, after, before, limit, sender] = rangeParams(channelId, { ...range, limit: range.limit + 1 })
+  const params = notFrom ? [channel, after, before, sender, limit] : [channel, after, before, limit]
+  return { sql, params: bounds ? [channelId, channelId, ...params] : params }
 }
+
+/** A row of the first read as the driver answers it: its columns in the statement's order. */
+type SizedTuple = [string, string, number, string, string | null, string, number | string, string | null, string | null, Bounds['first']?, Bounds['last']?]
+
+const sizedRow = ([id, channel_id, seq, sender_id, client_msg_id, created_at, bytes, content, metadata, first, last]: SizedTuple): SizedRow => ({
+  id,
+  channel_id,
+  seq,
+  sender_id,
+  client_msg_id,
+  created_at,
+  bytes,
+  content,
+  metadata,
+  first,
+  last,
+})
+
+/** A row of the first read whose text it brought. */
+const inline = (row: SizedRow): row is SizedRow & { content: string } => row.content !== null
 
 function serialisable(message: MessageInfo): boolean {
   try {
@@ -68,14 +99,14 @@ export class MessageStore {
    * One page of history, oldest first. With after_seq the page starts just after it and reads
    * forward; otherwise it ends just before before_seq (or at the newest message) and reads back.
    * It stops at HISTORY_MAX_BYTES (has_more then says so), so that large messages cannot make a
-   * page, or the memory and time it takes, unbounded: the first read brings every message's size
-   * and the text of the small ones; the text of larger ones is read only for those that fit. A
-   * stored message that cannot be serialised is left out.
+   * page, or the memory and time it takes, unbounded. A stored message that cannot be serialised
+   * is left out.
    */
   async page(channelId: string, query: HistoryQuery): Promise<HistoryPageInfo> {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
-    const { rows, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit, descending: afterSeq === undefined })
-    return this.finish(channelId, rows.map(toMessage).filter(serialisable), more)
+    const range = { afterSeq, beforeSeq, limit, descending: afterSeq === undefined }
+    const { messages, more, bounds } = await this.fitting(channelId, range, this.provider === 'postgresql')
+    return this.finish(channelId, messages.filter(serialisable), more, bounds)
   }
 
   /**
@@ -83,10 +114,9 @@ export class MessageStore {
    * whether more of the range follow: the first read brings every message's size and the text
    * of the small ones; the text of larger ones is read only for those that fit.
    */
-  private async fitting(channelId: string, range: Range): Promise<{ rows: MessageRow[]; more: boolean }> {
-    const sql = sizedRangeSql(this.provider, range.descending === true, range.notFrom !== undefined)
-    const [channel, after, before, limit, sender] = rangeParams(channelId, { ...range, limit: range.limit + 1 })
-    const sized = await this.log.read<SizedRow>(sql, range.notFrom === undefined ? [channel, after, before, limit] : [channel, after, before, sender, limit])
+  private async fitting(channelId: string, range: Range, withBounds = false): Promise<{ messages: MessageInfo[]; more: boolean; bounds?: Bounds | undefined }> {
+    const { sql, params } = sizedRange(this.provider, channelId, range, withBounds)
+    const sized = (await this.log.readTuples<SizedTuple>(sql, params)).map(sizedRow)
     let bytes = 0
     let taken = 0
     for (const row of sized.slice(0, range.limit)) {
@@ -95,21 +125,26 @@ export class MessageStore {
       taken++
     }
     const fit = sized.slice(0, taken).sort((x, y) => x.seq - y.seq)
-    let rows: MessageRow[] = fit.flatMap((row) => (row.content === null ? [] : [{ ...row, content: row.content, created_at: new Date(row.created_at) }]))
+    let messages = fit.filter(inline).map((row) => messageOf(row, isoTimestamp(row.created_at)))
     // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
-    if (rows.length < fit.length) {
+    if (messages.length < fit.length) {
       const large = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken, notFrom: range.notFrom }
-      rows = await this.largeReads.run(() => this.log.range(channelId, large))
+      messages = (await this.largeReads.run(() => this.log.range(channelId, large))).map(toMessage)
     }
-    return { rows, more: taken < sized.length }
+    const head = sized[0]
+    const bounds = head?.last === undefined ? undefined : { first: head.first ?? null, last: head.last }
+    return { messages, more: taken < sized.length, bounds }
   }
 
-  /** The page of messages (oldest first), with where history starts when older ones were removed. */
-  private async finish(channelId: string, page: MessageInfo[], hasMore: boolean): Promise<HistoryPageInfo> {
+  /**
+   * The page of messages (oldest first), with where history starts when older ones were removed:
+   * from the bounds the first read brought, or one indexed read (SQLite, or an empty range).
+   */
+  private async finish(channelId: string, page: MessageInfo[], hasMore: boolean, bounds: Bounds | undefined): Promise<HistoryPageInfo> {
     const history: HistoryPageInfo = { channel_id: channelId, messages: page, has_more: hasMore }
-    // A page that starts at seq 1 has nothing removed before it; any other may (one indexed read).
+    // A page that starts at seq 1 has nothing removed before it; any other may.
     if (page[0]?.seq !== 1) {
-      const firstSeq = await this.retention.firstSeq(channelId)
+      const firstSeq = bounds ? firstSeqOf(bounds) : await this.retention.firstSeq(channelId)
       if (firstSeq > 1) history.first_seq = firstSeq
     }
     return history
@@ -121,7 +156,7 @@ export class MessageStore {
    * pages are; `more` says whether the range goes on.
    */
   async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<{ messages: MessageInfo[]; more: boolean }> {
-    const { rows, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
-    return { messages: rows.map(toMessage), more }
+    const { messages, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
+    return { messages, more }
   }
 }

@@ -46,11 +46,23 @@ export class MessageRetention {
    * messages below it were removed (1: none ever was).
    */
   async firstSeq(channelId: string): Promise<number> {
-    const [row] = await this.log.read<{ first: number | string | null; last: number | string }>(
-      'SELECT (SELECT MIN(seq) FROM messages WHERE channel_id = $1) AS first, last_seq AS last FROM channels WHERE id = $2',
-      [channelId, channelId],
-    )
-    if (!row) return 1
-    return row.first === null ? Number(row.last) + 1 : Number(row.first)
+    const [row] = await this.log.read<Bounds>(`SELECT ${boundsColumns(1)}`, [channelId, channelId], true)
+    return firstSeqOf(row)
   }
+}
+
+/** What firstSeq reads: the channel's oldest seq still stored, and its last one (null: no such channel). */
+export interface Bounds {
+  first: number | string | null
+  last: number | string | null
+}
+
+/** Bounds as two columns of any statement: the channel's id as parameters $n and $n+1. */
+export const boundsColumns = (n: number): string =>
+  `(SELECT MIN(seq) FROM messages WHERE channel_id = $${n}) AS first, (SELECT last_seq FROM channels WHERE id = $${n + 1}) AS last`
+
+/** Where the channel's history starts, from its bounds (1 for a channel that does not exist). */
+export function firstSeqOf(bounds: Bounds | undefined): number {
+  if (bounds === undefined || bounds.last === null) return 1
+  return bounds.first === null ? Number(bounds.last) + 1 : Number(bounds.first)
 }

@@ -94,8 +94,6 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/ws',
     {
       websocket: true,
-      // Security headers are for pages a browser renders; an upgrade answers 101 (or a JSON refusal).
-      helmet: false,
       schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
       onRequest: async (request) => origins.check(request.headers.origin),
       preValidation: async (request) => {
