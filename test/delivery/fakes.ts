@@ -2,6 +2,7 @@
 // close), and a store of messages to recover from, which can also fail or be held back.
 import type { Outlet, Recover, Sent } from '../../src/delivery/ports.js'
 import type { MessageInfo } from '../../src/protocol/shapes.js'
+import { waitingUnits } from '../../src/lib/turns.js'
 
 export const message = (seq: number, senderId = 'provider', channelId = 'ch'): MessageInfo => ({
   message_id: `msg_${channelId}_${seq}`,
@@ -85,4 +86,11 @@ export function fakeStore(messages: MessageInfo[] = []) {
 }
 
 /** Resolves once pending promise callbacks (a recovery in the fakes) have run. */
-export const settle = () => new Promise((resolve) => setImmediate(resolve))
+/**
+ * Lets pending work run: the loop's next check phase, and every unit still waiting for a turn of
+ * its own (lib/turns.ts; on a loaded machine a turn's budget can be spent before they start).
+ */
+export async function settle(): Promise<void> {
+  do await new Promise((resolve) => setImmediate(resolve))
+  while (waitingUnits() > 0)
+}
