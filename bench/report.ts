@@ -2,7 +2,7 @@
 // load generators' CPU (to show they were not the bound), history, idle connections and
 // connect rates, then the issue's table of targets on the hub's defaults.
 import type { ConnectResult } from './connects.js'
-import type { HistoryResult, Reads } from './history.js'
+import { WARM_UP_READS, type HistoryResult, type Reads } from './history.js'
 import type { IdleResult } from './idle.js'
 import { percentile, type LoadResult } from './load.js'
 import { connectCount, historyRows, instances, rate } from './settings.js'
@@ -56,7 +56,7 @@ function loadRows(run: HubRun, baseline: Figures): void {
   if (run.history) {
     const { tail, middle } = run.history
     const reads = (r: Reads) => `p50/p95/p99 ${fmt(r.p50, 2)}/${fmt(r.p95, 2)}/${fmt(r.p99, 2)} ms (hub CPU ${fmt(r.cpuMs, 2)} ms a read)`
-    console.log(`  history, ${historyRows.toLocaleString('en')} messages, limit=50: newest page ${reads(tail)}; middle page ${reads(middle)}`)
+    console.log(`  history, ${historyRows.toLocaleString('en')} messages, limit=50, after ${WARM_UP_READS} warm-up reads of each kind: newest page ${reads(tail)}; middle page ${reads(middle)}`)
   }
 }
 
