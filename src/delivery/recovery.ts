@@ -26,11 +26,12 @@ export function storedMessages(store: Store, channelId: string, recipientId: str
   return async function* (after, through) {
     const before = through === undefined ? undefined : through + 1
     for (;;) {
-      const { messages, more } = await inTurn(() => store.messages.backlog(channelId, recipientId, after, PAGE, before))
+      const { messages, more, through } = await inTurn(() => store.messages.backlog(channelId, recipientId, after, PAGE, before))
       yield* messages
-      const last = messages.at(-1)
-      if (!last || !more) return
-      after = last.seq
+      // From the last seq the read covered: a page whose messages were all removed meanwhile
+      // (retention, between its two reads) still moves on to what follows.
+      if (through === undefined || !more) return
+      after = through
     }
   }
 }

@@ -78,6 +78,17 @@ function serialisable(message: MessageInfo): boolean {
   }
 }
 
+/** What one sized read brought: the messages that fit, oldest first, and where the range stands. */
+interface Fitting {
+  messages: MessageInfo[]
+  /** The range goes on after `through`. */
+  more: boolean
+  /** The last seq the read covered (undefined: it found none). */
+  through: number | undefined
+  /** Where the channel's history starts, when the read brought it. */
+  bounds?: Bounds | undefined
+}
+
 export interface HistoryQuery {
   limit: number
   before_seq?: number | undefined
@@ -114,7 +125,7 @@ export class MessageStore {
    * whether more of the range follow: the first read brings every message's size and the text
    * of the small ones; the text of larger ones is read only for those that fit.
    */
-  private async fitting(channelId: string, range: Range, withBounds = false): Promise<{ messages: MessageInfo[]; more: boolean; bounds?: Bounds | undefined }> {
+  private async fitting(channelId: string, range: Range, withBounds = false): Promise<Fitting> {
     const { sql, params } = sizedRange(this.provider, channelId, range, withBounds)
     const sized = (await this.log.readTuples<SizedTuple>(sql, params)).map(sizedRow)
     let bytes = 0
@@ -133,7 +144,7 @@ export class MessageStore {
     }
     const head = sized[0]
     const bounds = head?.last === undefined ? undefined : { first: head.first ?? null, last: head.last }
-    return { messages, more: taken < sized.length, bounds }
+    return { messages, more: taken < sized.length, through: fit.at(-1)?.seq, bounds }
   }
 
   /**
@@ -153,10 +164,11 @@ export class MessageStore {
   /**
    * Messages after `afterSeq` (and before `beforeSeq`) that someone other than the recipient
    * sent, in seq order: at most `take`, and HISTORY_MAX_BYTES of them (always one), as history
-   * pages are; `more` says whether the range goes on.
+   * pages are; `more` says whether the range goes on after `through`, the last seq the read
+   * covered (messages removed meanwhile are not in `messages`, so their seqs cannot say it).
    */
-  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<{ messages: MessageInfo[]; more: boolean }> {
-    const { messages, more } = await this.fitting(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
-    return { messages, more }
+  async backlog(channelId: string, recipientId: string, afterSeq: number, take: number, beforeSeq?: number): Promise<Omit<Fitting, 'bounds'>> {
+    const { messages, more, through } = await this.fitting(channelId, { afterSeq, beforeSeq, limit: take, notFrom: recipientId })
+    return { messages, more, through }
   }
 }
