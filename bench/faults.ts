@@ -1,5 +1,5 @@
 // The fault figures: runs the fault tests (test/faults, a real hub process each) on SQLite and on
-// PostgreSQL, one run at a time, and prints each abuse's line — sent, retried, acked, stored,
+// PostgreSQL, one test file at a time, and prints each abuse's line — sent, retried, acked, stored,
 // delivered, lost, duplicates, whether the hub process stayed up, /healthz latency (max, p99,
 // p90, p50), the hub's longest event-loop delay, its longest stall with how long its main thread
 // ran in it (ran_max_ms: the hub's own blocking, apart from waiting for a core), its longest GC
@@ -18,7 +18,9 @@ const { values: options, positionals } = parseArgs({
 const kinds = positionals.length > 0 ? positionals : ['sqlite', 'postgres']
 let failed = false
 for (const kind of kinds) {
-  const run = spawnSync('npx', ['vitest', 'run', 'test/faults/', ...(options.only ? ['-t', options.only] : [])], {
+  // One test file at a time (vitest runs three at once otherwise): each figure is of one abuse
+  // going on, against one hub, not of several hubs and abuses sharing the machine's two cores.
+  const run = spawnSync('npx', ['vitest', 'run', 'test/faults/', '--no-file-parallelism', ...(options.only ? ['-t', options.only] : [])], {
     env: {
       ...process.env,
       HUB_TEST_DATABASE: kind,
