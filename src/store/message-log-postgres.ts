@@ -9,8 +9,9 @@ import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } fro
 import { INSERT_COLUMNS, cursorMoves, rangeParams, rangeSql } from './message-log.js'
 import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
 import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
+import { utcColumn } from './driver-sql.js'
 
-const CREATED_AT = "created_at AT TIME ZONE 'UTC'"
+const CREATED_AT = utcColumn('postgresql', 'created_at')
 
 export class PostgresMessageLog implements MessageLog {
   /** The names of the prepared reads, by their text (each connection prepares a name once, when it first runs it). */
@@ -103,7 +104,7 @@ const statements = (client: pg.PoolClient, state: { committed: boolean }): Batch
     const lookup =
       retries.length === 0
         ? ''
-        : `; SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} AS created_at FROM messages
+        : `; SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} FROM messages
           WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${retries.map((key) => `(${key.map(literal).join(', ')})`).join(', ')})`
     const results = (await client.query(
       `BEGIN; SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${ids.map(literal).join(', ')}) ORDER BY id FOR UPDATE${lookup}`,

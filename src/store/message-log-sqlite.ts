@@ -44,10 +44,7 @@ export class SqliteMessageLog implements MessageLog {
   }
 
   range(channelId: string, range: Range): Promise<MessageRow[]> {
-    // Positional ? in the order $1…$5 appear: channel, after, before, [sender], limit.
-    const [channel, after, before, limit, sender] = rangeParams(channelId, range)
-    const params = range.notFrom === undefined ? [channel, after, before, limit] : [channel, after, before, sender, limit]
-    const rows = this.statement(rangeSql(range, 'created_at').replace(/\$\d/g, '?')).all(...params) as StoredRow[]
+    const rows = this.statement(rangeSql(range, 'created_at').replace(/\$\d/g, '?')).all(...rangeParams(channelId, range)) as StoredRow[]
     return Promise.resolve(rows.map(withDate))
   }
 

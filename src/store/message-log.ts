@@ -112,18 +112,27 @@ export function cursorMoves(cursors: Cursor[]): { channelId: string; provider: n
   return [...moves.values()]
 }
 
-/** The SQL of a range read: $1 channel, $2 after, $3 before, $4 limit, $5 the sender left out. */
-export function rangeSql(range: Range, createdAt: string): string {
-  return `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${createdAt} AS created_at
-    FROM messages WHERE channel_id = $1 AND seq > $2 AND seq < CAST($3 AS BIGINT)${range.notFrom === undefined ? '' : ' AND sender_id <> $5'}
-    ORDER BY seq ${range.descending ? 'DESC' : 'ASC'} LIMIT $4`
+/**
+ * A range read's FROM … LIMIT, its parameters numbered from $`first` in order of appearance
+ * (channel, after, before, [sender left out], limit), as rangeParams gives them: the same
+ * statement on PostgreSQL ($n) and SQLite (? in that order).
+ */
+export function rangeClause(range: Range, first = 1): string {
+  const [channel, after, before, sender] = [first, first + 1, first + 2, first + 3]
+  const notFrom = range.notFrom === undefined ? '' : ` AND sender_id <> $${sender}`
+  return `FROM messages WHERE channel_id = $${channel} AND seq > $${after} AND seq < CAST($${before} AS BIGINT)${notFrom}
+    ORDER BY seq ${range.descending === true ? 'DESC' : 'ASC'} LIMIT $${notFrom ? sender + 1 : sender}`
 }
 
-/** The parameters of a range read, unbounded sides filled in. */
+/** Every column of the messages in a range, the timestamp read as `createdAt` (driver-sql's utcColumn). */
+export const rangeSql = (range: Range, createdAt: string): string =>
+  `SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${createdAt} ${rangeClause(range)}`
+
+/** The parameters of a range read in order of appearance (rangeClause), unbounded sides filled in. */
 export const rangeParams = (channelId: string, range: Range): unknown[] => [
   channelId,
   range.afterSeq ?? -1,
   range.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-  range.limit,
   ...(range.notFrom === undefined ? [] : [range.notFrom]),
+  range.limit,
 ]

@@ -5,7 +5,7 @@ import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../pr
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
 import { isoColumn, isoTimestamp } from './driver-sql.js'
-import { messageOf, rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
+import { messageOf, rangeClause, rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
 import { boundsColumns, firstSeqOf, MessageRetention, type Bounds } from './retention.js'
 
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
@@ -38,14 +38,10 @@ type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & Partial<Bounds> & {
 function sizedRange(provider: Provider, channelId: string, range: Range, bounds: boolean): { sql: string; params: unknown[] } {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
-  const notFrom = range.notFrom !== undefined
   // Parameters in order of appearance (as SQLite takes them): the bounds' two, then the range's.
-  const n = bounds ? 3 : 1
   const sql = `SELECT id, channel_id, seq, sender_id, client_msg_id, ${isoColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}${bounds ? `, ${boundsColumns(1)}` : ''}
-    FROM messages WHERE channel_id = $${n} AND seq > $${n + 1} AND seq < CAST($${n + 2} AS BIGINT)${notFrom ? ` AND sender_id <> $${n + 3}` : ''}
-    ORDER BY seq ${range.descending === true ? 'DESC' : 'ASC'} LIMIT $${notFrom ? n + 4 : n + 3}`
-  const [channel, after, before, limit, sender] = rangeParams(channelId, { ...range, limit: range.limit + 1 })
-  const params = notFrom ? [channel, after, before, sender, limit] : [channel, after, before, limit]
+    ${rangeClause(range, bounds ? 3 : 1)}`
+  const params = rangeParams(channelId, { ...range, limit: range.limit + 1 })
   return { sql, params: bounds ? [channelId, channelId, ...params] : params }
 }
 
