@@ -27,6 +27,13 @@ async function collect(agent: WsAgent, count: number): Promise<FrameOf<'chat_mes
   return got
 }
 
+/** Nothing but what was collected reached the agent (a ping answered after it all), then it leaves. */
+async function expectNothingMore(agent: WsAgent): Promise<void> {
+  await agent.request({ type: 'ping' }, 'pong')
+  expect(agent.frames.filter((f) => f.type === 'chat_message')).toEqual([])
+  await agent.close()
+}
+
 describe('an agent that was away', () => {
   it('receives what was sent meanwhile, in order, and only once', async () => {
     const consumer = await WsAgent.connect(hub.wsUrl, 'consumer')
@@ -75,9 +82,7 @@ describe('an agent that was away', () => {
     for (let i = 1; i <= live; i++) provider.send({ type: 'chat_message', channel_id: channelId, content: `live${i}` })
     const got = await collect(back, backlog + live)
     expect(got.map((m) => m.seq)).toEqual(Array.from({ length: backlog + live }, (_, i) => i + 1))
-    await back.request({ type: 'ping' }, 'pong')
-    expect(back.frames.filter((f) => f.type === 'chat_message')).toEqual([])
-    await back.close()
+    await expectNothingMore(back)
   })
 })
 
@@ -94,9 +99,7 @@ describe('a backlog of large messages', () => {
     expect(got.map((m) => [m.seq, m.content.split(':')[0], m.content.length])).toEqual(
       Array.from({ length: 12 }, (_, i) => [i + 1, String(i + 1), big.length + String(i + 1).length + 1]),
     )
-    await back.request({ type: 'ping' }, 'pong')
-    expect(back.frames.filter((f) => f.type === 'chat_message')).toEqual([])
-    await back.close()
+    await expectNothingMore(back)
   })
 })
 
