@@ -1,14 +1,16 @@
 // The message log on PostgreSQL: one transaction per batch on a client of the pool Prisma uses,
 // a fixed number of round trips whatever the batch size or the number of channels (arrays in,
-// unnest out), and as few as the batch's steps allow: at 2,000 msg/s the round trips, not the
-// database's work, were what a message waited for, and most of what the hub spent per batch. The
-// batch's channel rows are locked first, in id order, so concurrent hubs reserve gapless seqs and
-// never deadlock.
+// unnest out), and as few as the batch's steps allow (postgres-batch.ts): at 2,000 msg/s the
+// round trips, not the database's work, were what a message waited for, and most of what the hub
+// spent per batch. A batch on channels this hub wrote before is one round trip, checked under the
+// lock against the rows as the hub left them (known-channels.ts). The batch's channel rows are
+// locked first, in id order, so concurrent hubs reserve gapless seqs and never deadlock.
 import type pg from 'pg'
 import type { Cursor, MessageDraft, MessageLog, MessageRow, Outcome, Range } from './message-log.js'
-import { INSERT_COLUMNS, cursorMoves, rangeParams, rangeSql } from './message-log.js'
-import { CHANNEL_COLUMNS, type ChannelRow } from './write-batch.js'
-import { runAsync, writeBatch, type BatchStatements } from './write-pipeline.js'
+import { cursorMoves, rangeParams, rangeSql } from './message-log.js'
+import { ChannelCache } from './known-channels.js'
+import { batchStatements, type BatchState } from './postgres-batch.js'
+import { runAsync, writeBatch } from './write-pipeline.js'
 import { utcColumn } from './driver-sql.js'
 
 const CREATED_AT = utcColumn('postgresql', 'created_at')
@@ -16,13 +18,15 @@ const CREATED_AT = utcColumn('postgresql', 'created_at')
 export class PostgresMessageLog implements MessageLog {
   /** The names of the prepared reads, by their text (each connection prepares a name once, when it first runs it). */
   private readonly prepared = new Map<string, string>()
+  /** The channels this hub's batches wrote, as they left them: the next batch on them takes one round trip. */
+  private readonly known = new ChannelCache()
 
   constructor(private readonly pool: pg.Pool) {}
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
     // The batch's first statement opens its transaction; the statement that stores it commits it.
-    const state = { committed: false }
-    return this.transaction((client) => runAsync(writeBatch(statements(client, state), drafts)), '', () => state.committed)
+    const state: BatchState = { committed: false, aborted: false }
+    return this.transaction((client) => runAsync(writeBatch(batchStatements(client, state), drafts, this.known)), '', () => state.committed)
   }
 
   async range(channelId: string, range: Range): Promise<MessageRow[]> {
@@ -91,62 +95,3 @@ export class PostgresMessageLog implements MessageLog {
     }
   }
 }
-
-/**
- * A batch's statements on one client: two round trips, as simple queries whose values go in as
- * escaped literals. The transaction opens in the same round trip as the lock and the look-up of
- * retries (after the lock, so a retry racing another hub finds its original committed); the seqs
- * are reserved, the rows inserted and the transaction committed in the other. A reservation that
- * moves fewer channels than were locked fails its statement, so that the COMMIT after it never runs.
- */
-const statements = (client: pg.PoolClient, state: { committed: boolean }): BatchStatements => ({
-  lockChannels: async (ids, retries) => {
-    const lookup =
-      retries.length === 0
-        ? ''
-        : `; SELECT id, channel_id, seq, sender_id, content, metadata, client_msg_id, ${CREATED_AT} FROM messages
-          WHERE (channel_id, sender_id, client_msg_id) IN (VALUES ${retries.map((key) => `(${key.map(literal).join(', ')})`).join(', ')})`
-    const results = (await client.query(
-      `BEGIN; SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id IN (${ids.map(literal).join(', ')}) ORDER BY id FOR UPDATE${lookup}`,
-    )) as unknown as [pg.QueryResult, pg.QueryResult<ChannelRow>, pg.QueryResult<MessageRow>?]
-    return { channels: results[1].rows, stored: results[2]?.rows ?? [] }
-  },
-
-  store: async (order, rows) => {
-    const column = <K extends keyof MessageRow>(key: K) => rows.map((row) => row[key])
-    const counts = (key: 'count' | 'providerLast' | 'consumerLast') => ints(order.map((r) => r[key]))
-    // SET reads the row as it was: c.last_seq is the seq before this batch's first. A count
-    // other than the batch's is cast to int, which fails the statement with what happened.
-    const results = (await client.query(
-      `WITH reserved AS (
-         UPDATE channels AS c SET last_seq = c.last_seq + v.n,
-           provider_sent_seq = CASE WHEN v.provider_last > 0 THEN c.last_seq + v.provider_last ELSE c.provider_sent_seq END,
-           consumer_sent_seq = CASE WHEN v.consumer_last > 0 THEN c.last_seq + v.consumer_last ELSE c.consumer_sent_seq END
-         FROM unnest(${texts(order.map((r) => r.channelId))}, ${counts('count')}, ${counts('providerLast')}, ${counts('consumerLast')}) AS v(id, n, provider_last, consumer_last)
-         WHERE c.id = v.id AND c.status = 'active' RETURNING c.id),
-       inserted AS (
-         INSERT INTO messages ${INSERT_COLUMNS}
-         SELECT * FROM unnest(${texts(column('id'))}, ${texts(column('channel_id'))}, ${ints(column('seq'))}, ${texts(column('sender_id'))},
-           ${texts(column('content'))}, ${texts(column('metadata'))}, ${texts(column('client_msg_id'))},
-           ${texts(column('created_at').map((date) => date.toISOString()))}::timestamp[]))
-       SELECT CASE WHEN count(*) = ${order.length} THEN count(*)::int
-         ELSE CAST(${order.length} - count(*) || ' of the batch''s channels changed under their lock' AS int) END AS moved FROM reserved;
-       COMMIT`,
-    )) as unknown as pg.QueryResult<{ moved: number }>[]
-    state.committed = true
-    return results[0]?.rows[0]?.moved ?? 0
-  },
-})
-
-/**
- * A value as an SQL literal (NULL for null): what pg's escapeLiteral returns, made with two
- * replaceAll calls instead of one character at a time, a tenth of its time on a message.
- */
-export function literal(value: string | null): string {
-  if (value === null) return 'NULL'
-  const quoted = value.replaceAll("'", "''")
-  return value.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
-}
-const texts = (values: (string | null)[]): string => `ARRAY[${values.map(literal).join(', ')}]::text[]`
-/** Integers the batch computed (seqs, counts): never text from a client. */
-const ints = (values: number[]): string => `ARRAY[${values.map((n) => String(Math.trunc(n))).join(', ')}]::int[]`

@@ -137,6 +137,20 @@ export function reservations(drafts: MessageDraft[], channels: Map<string, Chann
   })
 }
 
+/** Each reserved channel as the batch leaves it: its row as locked, moved on by its reservation. */
+export function advanced(channels: Map<string, ChannelRow>, order: Reservation[]): ChannelRow[] {
+  return order.map(({ channelId, count, providerLast, consumerLast }) => {
+    const channel = channels.get(channelId) as ChannelRow
+    const last = channel.lastSeq
+    return {
+      ...channel,
+      lastSeq: last + count,
+      providerSentSeq: providerLast > 0 ? last + providerLast : channel.providerSentSeq,
+      consumerSentSeq: consumerLast > 0 ? last + consumerLast : channel.consumerSentSeq,
+    }
+  })
+}
+
 const belongs = (channel: ChannelRow | undefined, senderId: string): boolean => channel !== undefined && isMember(channel, senderId)
 
 function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean, previousSeq: number): StoredMessage {
