@@ -25,7 +25,7 @@ export class PostgresMessageLog implements MessageLog {
 
   write(drafts: MessageDraft[]): Promise<Outcome[]> {
     // The batch's first statement opens its transaction; the statement that stores it commits it.
-    const state: BatchState = { committed: false, aborted: false }
+    const state: BatchState = { committed: false }
     return this.transaction((client) => runAsync(writeBatch(batchStatements(client, state), drafts, this.known)), '', () => state.committed)
   }
 
