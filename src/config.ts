@@ -135,6 +135,13 @@ const ConfigSchema = Type.Object({
     default: 500,
     description: 'Most messages committed in one group-commit transaction.',
   }),
+  BATCH_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description:
+      'On SQLite, while messages arrive faster than one per this many ms, the longest a message waits for others to share its commit (and fsync), ended early once 16 are in; 0 (the default): a batch starts as soon as the frames already read are in.',
+  }),
   MESSAGE_RETENTION: Type.String({
     pattern: '^(forever|[1-9][0-9]{0,8}(s|m|h|d))$',
     default: 'forever',

@@ -16,6 +16,7 @@ export const storePlugin = fp(
     const store = await openStore({
       databaseUrl: app.config.DATABASE_URL,
       maxBatch: app.config.BATCH_MAX_MESSAGES,
+      batchWaitMs: app.config.BATCH_WAIT_MS,
       onBatch: (size, seconds) => {
         app.metrics.batchSize.observe(size)
         app.metrics.batchSeconds.observe(seconds)

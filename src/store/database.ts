@@ -12,7 +12,7 @@ import { KeyedLock } from '../lib/keyed-lock.js'
 import { within } from '../lib/within.js'
 import type { MessageLog } from './message-log.js'
 import { PostgresMessageLog } from './message-log-postgres.js'
-import { SqliteMessageLog } from './message-log-sqlite.js'
+import { CONNECTION_PRAGMAS, SqliteMessageLog } from './message-log-sqlite.js'
 
 /**
  * The part of Prisma's model API the store (and its tests) use. Both generated clients come from
@@ -87,8 +87,7 @@ async function migrateAndConnectSqlite(file: string): Promise<Database> {
     raw.close()
   }
   const client = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
-  // An ack promises the message survives a crash of the machine, not only of the process.
-  await client.$executeRawUnsafe('PRAGMA synchronous = FULL')
+  for (const pragma of CONNECTION_PRAGMAS) await client.$queryRawUnsafe(`PRAGMA ${pragma}`)
   const prisma: Db = client
   const log = new SqliteMessageLog(file)
   return {

@@ -19,6 +19,8 @@ const WRITE_PROBE_SQL =
 export interface StoreOptions {
   databaseUrl: string
   maxBatch: number
+  /** Group commit's wait (WriterOptions.waitMs), on SQLite only: a PostgreSQL commit leaves the event loop free, and messages gather behind it. */
+  batchWaitMs?: number
   onBatch?: (size: number, seconds: number) => void
   onError: (error: unknown) => void
   /** Default: one of its own, silent, on a registry of its own. */
@@ -50,7 +52,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const onError = (error: unknown) => void (health.noted(error) ?? options.onError(error))
   const database = await openDatabase(options.databaseUrl, onError, options.pool)
   const db = database.prisma
-  const writer = new MessageWriter(database.log, { maxBatch: options.maxBatch, onBatch: options.onBatch, onListenerError: options.onError })
+  const writer = new MessageWriter(database.log, {
+    maxBatch: options.maxBatch,
+    waitMs: database.provider === 'sqlite' ? options.batchWaitMs : 0,
+    onBatch: options.onBatch,
+    onListenerError: options.onError,
+  })
   writer.onCommitted(() => health.recovered())
   const probe = async (): Promise<boolean> => {
     try {

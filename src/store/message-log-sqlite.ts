@@ -17,6 +17,16 @@ const RESERVE_SQL = `UPDATE channels SET last_seq = last_seq + @count,
 const CURSORS_SQL = `UPDATE channels SET provider_delivered_seq = MAX(provider_delivered_seq, @provider),
   consumer_delivered_seq = MAX(consumer_delivered_seq, @consumer)
   WHERE id = @channelId AND (provider_delivered_seq < @provider OR consumer_delivered_seq < @consumer)`
+/**
+ * How every connection to the file runs (the log's and Prisma's). synchronous = FULL: an ack
+ * promises the message survives a crash of the machine. A commit that leaves the WAL past
+ * wal_autocheckpoint pages checkpoints it, on the event loop: SQLite's 1,000 came every ~140
+ * batches at 2,000 msg/s, each writing ~215 pages into the file, mostly the same hot pages (index
+ * leaves, channel rows) again; at 10,000 (40 MiB) a checkpoint comes ten times less often and the
+ * file takes 3.7× fewer pages per message. journal_size_limit truncates a WAL that grew past that
+ * (its checkpoints held up by readers) once it starts over.
+ */
+export const CONNECTION_PRAGMAS = ['synchronous = FULL', 'wal_autocheckpoint = 10000', `journal_size_limit = ${64 * 1024 * 1024}`]
 const INSERT_CHUNK = 100
 const BUSY_RETRY_MS = 2
 const BUSY_GIVE_UP_MS = 10_000
@@ -34,7 +44,7 @@ export class SqliteMessageLog implements MessageLog {
 
   constructor(file: string) {
     this.db = new Database(file, { timeout: 0 })
-    this.db.pragma('synchronous = FULL')
+    for (const pragma of CONNECTION_PRAGMAS) this.db.pragma(pragma)
     this.batch = this.batchStatements()
     this.transaction = this.db.transaction((work: () => unknown) => work())
   }

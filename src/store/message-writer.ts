@@ -1,5 +1,6 @@
 // Group commit: messages submitted in one turn of the event loop, or while a transaction runs,
-// share the next transaction (and its fsync); an idle hub writes at the end of the turn.
+// share the next transaction (and its fsync); an idle hub writes at the end of the turn, a hub
+// that messages reach faster than one per `waitMs` a little later (see kick()).
 // A message counts as stored, and is acked, only after its transaction commits.
 import { Errors, retryable } from '../errors.js'
 import { metadataJson } from '../protocol/metadata.js'
@@ -11,12 +12,22 @@ export type { MessageDraft, StoredMessage } from './message-log.js'
 
 export interface WriterOptions {
   maxBatch: number
+  /**
+   * The longest a message waits for others to share its commit, while they arrive faster than
+   * one per waitMs (0 or unset: a batch always starts at the end of the turn).
+   */
+  waitMs?: number | undefined
   onBatch?: ((size: number, seconds: number) => void) | undefined
   /** A commit listener or an ack threw: the batch is stored all the same, and the rest goes on. */
   onListenerError?: ((error: unknown) => void) | undefined
 }
 
 export type CommitListener = (stored: StoredMessage[]) => void
+
+/** A batch this large starts without waiting: its commit is spread thin enough. */
+const FULL_ENOUGH = 16
+/** How much each batch moves the arrival rate's moving average. */
+const RATE_WEIGHT = 0.25
 
 interface Pending {
   draft: MessageDraft
@@ -33,6 +44,11 @@ export class MessageWriter {
   private settled = 0
   private waiters: { ticket: number; resolve: () => void }[] = []
   private listeners: CommitListener[] = []
+  /** Messages a millisecond, a moving average over batches; and when the last batch started. */
+  private rate = 0
+  private lastStart = performance.now()
+  /** Ends the current wait early: the batch is full enough. */
+  private hurry: (() => void) | undefined
 
   constructor(
     private readonly log: MessageLog,
@@ -52,6 +68,7 @@ export class MessageWriter {
         return reject(new Errors.BadRequest((error as Error).message))
       }
       this.queue.push({ draft, ticket: ++this.issued, onStored, resolve, reject })
+      if (this.queue.length >= FULL_ENOUGH) this.hurry?.()
       this.kick()
     })
   }
@@ -72,12 +89,29 @@ export class MessageWriter {
     return this.queue.length
   }
 
+  /**
+   * Starts a batch after this turn of the event loop has read every frame that already arrived,
+   * so that they share one transaction (and one fsync). While messages arrive faster than one
+   * per waitMs, a commit for one or two would cost most of its time per message: the batch waits
+   * up to waitMs for more (the event loop runs meanwhile), less once it is full enough.
+   */
   private kick(): void {
     if (this.running || this.queue.length === 0) return
-    // The bounded delay of group commit: start after this turn of the event loop has read every
-    // frame that already arrived, so that they share one transaction (and one fsync).
-    this.running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.run())
+    const waitMs = this.options.waitMs ?? 0
+    const wait = waitMs > 0 && this.rate * waitMs >= 1 && this.queue.length < FULL_ENOUGH
+    this.running = new Promise<void>((resolve) => {
+      if (!wait) return void setImmediate(resolve)
+      const timer = setTimeout(resolve, waitMs)
+      this.hurry = () => {
+        this.hurry = undefined
+        clearTimeout(timer)
+        setImmediate(resolve)
+      }
+    })
+      .then(() => {
+        this.hurry = undefined
+        return this.run()
+      })
       .catch((error: unknown) => this.options.onListenerError?.(error))
       .finally(() => {
         this.running = null
@@ -89,6 +123,9 @@ export class MessageWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch)
       const started = performance.now()
+      // The messages of this batch arrived since the last one started.
+      this.rate += RATE_WEIGHT * (batch.length / Math.max(started - this.lastStart, 0.01) - this.rate)
+      this.lastStart = started
       const outcomes = await this.commit(batch.map((pending) => pending.draft))
       this.options.onBatch?.(batch.length, (performance.now() - started) / 1000)
       this.settle(batch, outcomes)

@@ -1,0 +1,41 @@
+// Group commit's wait (WriterOptions.waitMs), on a real database: a message reaching an idle
+// writer is not held, and once messages have been arriving a batch waits for more, ending its
+// wait as soon as it is full enough. The wait is a minute here, so a batch held that long would
+// fail the test by its timeout, not by a timing assertion.
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/store/index.js'
+import { MessageWriter } from '../../src/store/message-writer.js'
+import { tempDatabase, type TempDatabase } from '../helpers/database.js'
+
+let store: Store
+let temp: TempDatabase
+
+beforeEach(async () => {
+  temp = await tempDatabase()
+  store = await openStore({ databaseUrl: temp.url, maxBatch: 100, onError: (error) => expect.fail(String(error)) })
+})
+afterEach(async () => {
+  await store.close()
+  await temp.remove()
+})
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+it('holds no message reaching an idle writer, and ends a wait once 16 messages share the batch', async () => {
+  await store.agents.ensure(['wait-p', 'wait-c'])
+  const channel = await store.channels.create({ providerId: 'wait-p', consumerId: 'wait-c', serviceId: null, status: 'active' })
+  const batches: number[] = []
+  const writer = new MessageWriter(store.database.log, { maxBatch: 100, waitMs: 60_000, onBatch: (size) => batches.push(size) })
+  const send = (content: string) => writer.submit({ channelId: channel.id, senderId: 'wait-c', content })
+
+  await send('alone')
+  const gathered = []
+  for (let i = 0; i < 16; i++) {
+    gathered.push(send(`m${i}`))
+    await nextTurn()
+  }
+  const stored = await Promise.all(gathered)
+
+  expect(batches).toEqual([1, 16])
+  expect(stored.map((s) => s.message.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 2))
+}, 30_000)
