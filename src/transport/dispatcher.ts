@@ -80,7 +80,8 @@ export class FrameDispatcher {
   }
 
   receive(data: RawData): void {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    // ws hands a text frame over as a Buffer of its own: read as it is, not copied.
+    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
     // Every frame counts, well-formed or not; past the pace the socket is read more slowly.
     const wait = this.frameTokens.spend()
     if (wait > 0) {
