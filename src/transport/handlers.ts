@@ -4,7 +4,7 @@ import type { Chat } from '../chat/index.js'
 import { asAgent } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import { inTurn } from '../lib/turns.js'
-import { ackFrame, replyTo, serviceFrame } from '../protocol/builders.js'
+import { ackJson, replyTo, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
 import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
@@ -57,7 +57,7 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
       const answered = ctx.keep()
       messaging
         .submit(sender, channelId, frame, ({ message, duplicate }) => {
-          ctx.reply(ackFrame(message, duplicate))
+          ctx.connection.send(ackJson(message, duplicate, ctx.origin.requestId))
           observeAck((performance.now() - received) / 1000)
         })
         .catch((error: unknown) => ctx.fail(error))
