@@ -34,11 +34,14 @@ export class Messaging {
     return this.submit(senderId, await this.channelFor(senderId, input), input)
   }
 
-  /** The channel a message goes on: its channel_id, or the pair's channel for target_agent. */
-  async channelFor(senderId: string, input: OutgoingMessage): Promise<string> {
+  /**
+   * The channel a message goes on: its channel_id, at once, or the pair's channel for
+   * target_agent, once looked up. Throws for a message that names neither.
+   */
+  channelFor(senderId: string, input: OutgoingMessage): string | Promise<string> {
     if (input.channel_id !== undefined) return input.channel_id
     if (input.target_agent === undefined) throw new Errors.BadRequest('chat_message needs channel_id or target_agent')
-    return (await this.channelTo(senderId, input.target_agent, input.service_id)).id
+    return this.channelTo(senderId, input.target_agent, input.service_id).then((channel) => channel.id)
   }
 
   /**

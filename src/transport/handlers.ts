@@ -50,18 +50,22 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
     chat_reject: async (ctx, frame) => {
       await lifecycle.reject(asAgent(ctx.connection.agentId), frame, frame.reason, ctx.origin)
     },
-    chat_message: async (ctx, frame) => {
+    // Handled at once when the frame names its channel (no promise of its own, see the dispatcher).
+    chat_message: (ctx, frame) => {
       const received = performance.now()
       const sender = ctx.connection.agentId
-      const channelId = await messaging.channelFor(sender, frame)
-      const answered = ctx.keep()
-      messaging
-        .submit(sender, channelId, frame, ({ message, duplicate }) => {
-          ctx.connection.send(ackJson(message, duplicate, ctx.origin.requestId))
-          observeAck((performance.now() - received) / 1000)
-        })
-        .catch((error: unknown) => ctx.fail(error))
-        .finally(answered)
+      const submit = (channelId: string) => {
+        const answered = ctx.keep()
+        messaging
+          .submit(sender, channelId, frame, ({ message, duplicate }) => {
+            ctx.connection.send(ackJson(message, duplicate, ctx.origin.requestId))
+            observeAck((performance.now() - received) / 1000)
+          })
+          .catch((error: unknown) => ctx.fail(error))
+          .finally(answered)
+      }
+      const channel = messaging.channelFor(sender, frame)
+      return typeof channel === 'string' ? submit(channel) : channel.then(submit)
     },
     chat_end: async (ctx, frame) => {
       await lifecycle.end(asAgent(ctx.connection.agentId), frame.channel_id, frame.reason, ctx.origin)
