@@ -5,7 +5,7 @@ import { pairKey, type Channel, type Parties } from '../domain/channel.js'
 import { Errors } from '../errors.js'
 import type { Locks } from '../lib/keyed-lock.js'
 import type { HistoryPageInfo } from '../protocol/shapes.js'
-import type { Store, StoredMessage } from '../store/index.js'
+import type { MessageDraft, Store, StoredMessage } from '../store/index.js'
 import type { HistoryQuery } from '../store/messages.js'
 import { assertMember } from './access.js'
 
@@ -22,6 +22,14 @@ export interface HistoryRequest extends HistoryQuery {
   channel_id?: string | undefined
   service_id?: string | undefined
 }
+
+const draftOf = (senderId: string, channelId: string, input: OutgoingMessage): MessageDraft => ({
+  channelId,
+  senderId,
+  content: input.content,
+  metadata: input.metadata,
+  clientMsgId: input.client_msg_id,
+})
 
 export class Messaging {
   constructor(
@@ -54,10 +62,12 @@ export class Messaging {
     input: OutgoingMessage,
     onStored?: (stored: StoredMessage) => void,
   ): Promise<StoredMessage> {
-    return this.store.writer.submit(
-      { channelId, senderId, content: input.content, metadata: input.metadata, clientMsgId: input.client_msg_id },
-      onStored,
-    )
+    return this.store.writer.submit(draftOf(senderId, channelId, input), onStored)
+  }
+
+  /** As submit, heard of through callbacks alone: `onStored` at commit, or `onRefused`. */
+  enqueue(senderId: string, channelId: string, input: OutgoingMessage, onStored: (stored: StoredMessage) => void, onRefused: (error: Error) => void): void {
+    this.store.writer.enqueue(draftOf(senderId, channelId, input), onStored, onRefused)
   }
 
   async history(actor: Actor, request: HistoryRequest): Promise<HistoryPageInfo> {

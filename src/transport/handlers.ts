@@ -8,7 +8,7 @@ import { ackJson, replyTo, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
 import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
-import type { Store } from '../store/index.js'
+import type { Store, StoredMessage } from '../store/index.js'
 import type { Connection } from './connection.js'
 
 export interface FrameContext {
@@ -56,13 +56,18 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
       const sender = ctx.connection.agentId
       const submit = (channelId: string) => {
         const answered = ctx.keep()
-        messaging
-          .submit(sender, channelId, frame, ({ message, duplicate }) => {
+        const acked = ({ message, duplicate }: StoredMessage) => {
+          try {
             ctx.connection.send(ackJson(message, duplicate, ctx.origin.requestId))
             observeAck((performance.now() - received) / 1000)
-          })
-          .catch((error: unknown) => ctx.fail(error))
-          .finally(answered)
+          } finally {
+            answered()
+          }
+        }
+        messaging.enqueue(sender, channelId, frame, acked, (error) => {
+          ctx.fail(error)
+          answered()
+        })
       }
       const channel = messaging.channelFor(sender, frame)
       return typeof channel === 'string' ? submit(channel) : channel.then(submit)
