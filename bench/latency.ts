@@ -1,7 +1,8 @@
-// One piece of the benchmark on its own: the open-loop latency run (and the CPU it costs) on the
-// hub, on its defaults, beside the relay when asked, then optionally history reads at scale. For
-// profiling a change back to back, without the full run (bench/run.ts).
-//   npx tsx bench/latency.ts [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--seconds 10]
+// One piece of the benchmark on its own: the open-loop latency run (or, with --closed, the
+// closed-loop throughput run) and the CPU it costs on the hub, on its defaults, beside the relay
+// when asked, then optionally history reads at scale. For profiling a change back to back,
+// without the full run (bench/run.ts).
+//   npx tsx bench/latency.ts [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--closed] [--built] [--seconds 10]
 //                            [--generators 3] [--history 0] [--relay] [--cpu-prof DIR] [--perf FILE]
 import { spawn } from 'node:child_process'
 import { tempDatabaseOf } from '../test/helpers/database.js'
@@ -9,12 +10,13 @@ import { startGenerator } from './generator.js'
 import { createChannel, measureHistory, seedMessages, type Reads } from './history.js'
 import { percentile, type LoadResult } from './load.js'
 import { cpuTimes, startServer, type Server } from './servers.js'
-import { args, generators, historyRows, hubNodeArgs, pairs, rate, seconds, size, window } from './settings.js'
+import { args, generators, historyRows, hubNodeArgs, pairs, rate as openRate, seconds, size, window } from './settings.js'
 
 const fmt = (value: number, digits = 2) => value.toFixed(digits)
 
-/** The open loop against one server; its latency percentiles and CPU per 1,000 messages. */
+/** The open loop (closed with --closed) against one server; its latency percentiles and CPU per 1,000 messages. */
 async function openLoop(server: Server, channelIds: string[], tag: string): Promise<void> {
+  const rate = args.closed ? 0 : openRate
   const url = `ws://127.0.0.1:${server.port}`
   const generator = await startGenerator({ provider: url, consumer: url }, channelIds, tag, generators)
   const pid = server.child.pid as number
@@ -46,8 +48,9 @@ function print(name: string, result: LoadResult, userMs: number, systemMs: numbe
   const e2e = result.latencyMs
   const slow = e2e.filter((ms) => ms > 10).length
   console.log(
-    `${name}: ${result.sent} sent, ${result.acked} acked, ${result.delivered} delivered, ${result.refused} refused, ${result.disconnects} disconnects; ` +
-      `e2e p50/p99/p99.9/max ${fmt(percentile(e2e, 50))}/${fmt(percentile(e2e, 99))}/${fmt(percentile(e2e, 99.9))}/${fmt(Math.max(...e2e))} ms, ` +
+    `${name}: ${result.sent} sent, ${result.acked} acked, ${result.delivered} delivered (${fmt(result.delivered / result.seconds, 0)} msg/s), ` +
+      `${result.refused} refused, ${result.disconnects} disconnects; ` +
+      `e2e p50/p99/p99.9/max ${fmt(percentile(e2e, 50))}/${fmt(percentile(e2e, 99))}/${fmt(percentile(e2e, 99.9))}/${fmt(e2e.reduce((max, ms) => Math.max(max, ms), 0))} ms, ` +
       `ack p99 ${fmt(percentile(result.ackMs, 99))} ms, ${slow} over 10 ms; CPU ${fmt(userMs + systemMs, 0)} ms per 1,000 (user ${fmt(userMs, 0)}, kernel ${fmt(systemMs, 0)}); ` +
       `generators ${generatorCores.map((c) => fmt(c)).join('+')} cores`,
   )
@@ -75,16 +78,16 @@ async function storeMetrics(httpUrl: string): Promise<string> {
 async function main(): Promise<void> {
   const port = 18_500 + (process.pid % 400)
   const kind = args.db === 'postgres' ? 'postgres' : 'sqlite'
-  console.log(`${kind}, ${pairs} pairs, ${rate} msg/s, ${seconds} s, ${generators} generators`)
+  console.log(`${kind}, ${pairs} pairs, ${args.closed ? `closed loop, window ${window}` : `${openRate} msg/s`}, ${seconds} s, ${generators} generators`)
   if (args.relay) {
     const relay = await startServer('baseline', port)
     await openLoop(relay, Array.from({ length: pairs }, (_, i) => `ch_baseline_${i}`), 'baseline-bench')
     await relay.stop()
   }
   const db = await tempDatabaseOf(kind)
-  const hub = await startServer('hub', port + 1, { DATABASE_URL: db.url }, hubNodeArgs)
+  const hub = await startServer('hub', port + 1, { DATABASE_URL: db.url }, hubNodeArgs, args.built ? 'dist/src/server.js' : undefined)
   const httpUrl = `http://127.0.0.1:${hub.port}`
-  if (rate > 0) {
+  if (openRate > 0 || args.closed) {
     const channelIds: string[] = []
     for (let i = 0; i < pairs; i++) channelIds.push(await createChannel(httpUrl, `hub-bench-p${i}`, `hub-bench-c${i}`))
     await openLoop(hub, channelIds, 'hub-bench')

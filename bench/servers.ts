@@ -15,8 +15,15 @@ export interface Server {
   stop: () => Promise<void>
 }
 
-export async function startServer(name: 'hub' | 'baseline', port: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
-  const entry = name === 'hub' ? 'src/server.ts' : 'bench/baseline-relay.ts'
+/** `hubEntry`: the hub's entry file (its build, dist/src/server.js, as `npm start` runs it). */
+export async function startServer(
+  name: 'hub' | 'baseline',
+  port: number,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  hubEntry = 'src/server.ts',
+): Promise<Server> {
+  const entry = name === 'hub' ? hubEntry : 'bench/baseline-relay.ts'
   const server = spawnEntry(entry, { PORT: String(port), ...env }, nodeArgs)
   await waitReady(server, START_TIMEOUT_MS, '/healthz')
   return {

@@ -5,7 +5,7 @@ import { pairKey, type Channel, type Parties } from '../domain/channel.js'
 import { Errors } from '../errors.js'
 import type { Locks } from '../lib/keyed-lock.js'
 import type { HistoryPageInfo } from '../protocol/shapes.js'
-import type { Store, StoredMessage } from '../store/index.js'
+import type { MessageDraft, Store, StoredMessage } from '../store/index.js'
 import type { HistoryQuery } from '../store/messages.js'
 import { assertMember } from './access.js'
 
@@ -23,6 +23,14 @@ export interface HistoryRequest extends HistoryQuery {
   service_id?: string | undefined
 }
 
+const draftOf = (senderId: string, channelId: string, input: OutgoingMessage): MessageDraft => ({
+  channelId,
+  senderId,
+  content: input.content,
+  metadata: input.metadata,
+  clientMsgId: input.client_msg_id,
+})
+
 export class Messaging {
   constructor(
     private readonly store: Store,
@@ -34,11 +42,14 @@ export class Messaging {
     return this.submit(senderId, await this.channelFor(senderId, input), input)
   }
 
-  /** The channel a message goes on: its channel_id, or the pair's channel for target_agent. */
-  async channelFor(senderId: string, input: OutgoingMessage): Promise<string> {
+  /**
+   * The channel a message goes on: its channel_id, at once, or the pair's channel for
+   * target_agent, once looked up. Throws for a message that names neither.
+   */
+  channelFor(senderId: string, input: OutgoingMessage): string | Promise<string> {
     if (input.channel_id !== undefined) return input.channel_id
     if (input.target_agent === undefined) throw new Errors.BadRequest('chat_message needs channel_id or target_agent')
-    return (await this.channelTo(senderId, input.target_agent, input.service_id)).id
+    return this.channelTo(senderId, input.target_agent, input.service_id).then((channel) => channel.id)
   }
 
   /**
@@ -51,10 +62,12 @@ export class Messaging {
     input: OutgoingMessage,
     onStored?: (stored: StoredMessage) => void,
   ): Promise<StoredMessage> {
-    return this.store.writer.submit(
-      { channelId, senderId, content: input.content, metadata: input.metadata, clientMsgId: input.client_msg_id },
-      onStored,
-    )
+    return this.store.writer.submit(draftOf(senderId, channelId, input), onStored)
+  }
+
+  /** As submit, heard of through callbacks alone: `onStored` at commit, or `onRefused`. */
+  enqueue(senderId: string, channelId: string, input: OutgoingMessage, onStored: (stored: StoredMessage) => void, onRefused: (error: Error) => void): void {
+    this.store.writer.enqueue(draftOf(senderId, channelId, input), onStored, onRefused)
   }
 
   async history(actor: Actor, request: HistoryRequest): Promise<HistoryPageInfo> {

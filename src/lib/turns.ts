@@ -52,6 +52,12 @@ const start = <T>(work: () => Promise<T> | T): Promise<T> => new Promise<T>((res
 /** Units waiting for a turn. */
 export const waitingUnits = (): number => waiting.length
 
+/**
+ * A unit may go on to more of its own work: the turn has budget left and no other unit waits
+ * (work of one source, such as one connection's frames, run as one unit while this holds).
+ */
+export const turnLeft = (): boolean => waiting.length === 0 && !spent()
+
 function wake(): void {
   if (wakeQueued) return
   wakeQueued = true

@@ -37,10 +37,13 @@ export const transportPlugin = fp(
   async (app) => {
     const { store, metrics, broker, config } = app
     skipFinishedReceiverEnd()
+    // A batch's messages share their timestamp: each delivered one reads the last one parsed.
+    const stored = { text: '', ms: NaN }
     const delivery = new Delivery(store, {
       delivered: (storedAt) => {
+        if (storedAt !== stored.text) Object.assign(stored, { text: storedAt, ms: Date.parse(storedAt) })
         metrics.messagesDelivered.inc()
-        metrics.deliverySeconds.observe(Math.max(0, Date.now() - Date.parse(storedAt)) / 1000)
+        metrics.deliverySeconds.observe(Math.max(0, Date.now() - stored.ms) / 1000)
       },
       gap: () => metrics.gapFills.inc(),
       undeliverable: (channelId, seq) => {

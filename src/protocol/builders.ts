@@ -88,6 +88,18 @@ export function ackFrame(message: MessageInfo, duplicate: boolean): AckFrame {
   }
 }
 
+/**
+ * The receipt as it goes out, answering `requestId`: byte for byte the JSON of
+ * replyTo(ackFrame(message, duplicate), requestId), written a field at a time (one a message).
+ */
+export function ackJson(message: MessageInfo, duplicate: boolean, requestId: RequestIdValue | undefined): string {
+  const json = JSON.stringify
+  const { client_msg_id: clientMsgId } = message
+  const head = `{"type":"ack","message_id":${json(message.message_id)},"channel_id":${json(message.channel_id)},"seq":${json(message.seq)},"timestamp":${json(message.timestamp)}`
+  const tail = `${clientMsgId === undefined ? '' : `,"client_msg_id":${json(clientMsgId)}`}${duplicate ? ',"duplicate":true' : ''}`
+  return `${head}${tail}${requestId === undefined ? '' : `,"request_id":${json(requestId)}`}}`
+}
+
 export function errorFrame(code: string, message: string, requestId: RequestIdValue | undefined, retryAfterMs?: number): ErrorFrame {
   return {
     type: 'error',

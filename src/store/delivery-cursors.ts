@@ -2,16 +2,18 @@
 // socket and written back in the background, so delivery never waits on a query; a cursor lost
 // in a crash only makes the hub send a message again, which clients drop by seq.
 import type { Role } from '../domain/channel.js'
-import type { MessageLog } from './message-log.js'
+import type { Cursor, MessageLog } from './message-log.js'
 
 const FLUSH_INTERVAL_MS = 250
 
-type Entry = { channelId: string; role: Role; seq: number }
+/** Where a channel's two cursors are to move (0: that one has not moved). */
+type Moves = Record<Role, number>
 
 export class DeliveryCursors {
-  private dirty = new Map<string, Entry>()
+  /** By channel: advanced on every message delivered, so kept one entry a channel. */
+  private dirty = new Map<string, Moves>()
   /** Being written: still the hub's knowledge until the database has it. */
-  private saving = new Map<string, Entry>()
+  private saving = new Map<string, Moves>()
   private flushing: Promise<void> | null = null
   private readonly timer: NodeJS.Timeout
 
@@ -23,15 +25,14 @@ export class DeliveryCursors {
   }
 
   advance(channelId: string, role: Role, seq: number): void {
-    const key = `${channelId}/${role}`
-    const current = this.dirty.get(key)
-    if (!current || current.seq < seq) this.dirty.set(key, { channelId, role, seq })
+    const moves = this.dirty.get(channelId)
+    if (!moves) this.dirty.set(channelId, role === 'provider' ? { provider: seq, consumer: 0 } : { provider: 0, consumer: seq })
+    else if (moves[role] < seq) moves[role] = seq
   }
 
   /** The cursor not yet written back (or being written), if any. */
   unsaved(channelId: string, role: Role): number {
-    const key = `${channelId}/${role}`
-    return Math.max(this.dirty.get(key)?.seq ?? 0, this.saving.get(key)?.seq ?? 0)
+    return Math.max(this.dirty.get(channelId)?.[role] ?? 0, this.saving.get(channelId)?.[role] ?? 0)
   }
 
   flush(): Promise<void> {
@@ -49,13 +50,19 @@ export class DeliveryCursors {
     if (this.dirty.size === 0) return
     this.saving = this.dirty
     this.dirty = new Map()
+    const cursors: Cursor[] = []
+    for (const [channelId, moves] of this.saving) {
+      for (const role of ROLES) if (moves[role] > 0) cursors.push({ channelId, role, seq: moves[role] })
+    }
     try {
-      await this.log.saveCursors([...this.saving.values()])
+      await this.log.saveCursors(cursors)
     } catch (error) {
-      for (const entry of this.saving.values()) this.advance(entry.channelId, entry.role, entry.seq)
+      for (const { channelId, role, seq } of cursors) this.advance(channelId, role, seq)
       this.onError(error)
     } finally {
       this.saving = new Map()
     }
   }
 }
+
+const ROLES: Role[] = ['provider', 'consumer']

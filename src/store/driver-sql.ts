@@ -5,9 +5,19 @@ import type { Provider } from './database-url.js'
 /** `$first, $first+1, …`: `count` placeholders (MessageLog.read takes $n on both databases). */
 export const placeholders = (count: number, first = 1): string => Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ')
 
+/** The last timestamp stamp() wrote: a batch's rows share one, and stamp it once each. */
+const last = { provider: '' as Provider | '', ms: NaN, text: '' }
+
 /** A timestamp as each database's column takes it from text (UTC, as Prisma writes them). */
-export const stamp = (provider: Provider, date: Date): string =>
-  provider === 'sqlite' ? date.toISOString().replace('Z', '+00:00') : date.toISOString()
+export function stamp(provider: Provider, date: Date): string {
+  const ms = date.getTime()
+  if (ms !== last.ms || provider !== last.provider) {
+    last.provider = provider
+    last.ms = ms
+    last.text = provider === 'sqlite' ? date.toISOString().replace('Z', '+00:00') : date.toISOString()
+  }
+  return last.text
+}
 
 /** Parameter n of a raw statement (`$executeRawUnsafe`), as text or, if `time`, as a timestamp: Postgres reads ISO text as one only when told to. */
 export const param = (provider: Provider, n: number, time = false): string => (provider === 'sqlite' ? '?' : time ? `$${n}::timestamp(3)` : `$${n}`)

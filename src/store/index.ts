@@ -97,5 +97,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
 }
 
-export type { StoredMessage } from './message-log.js'
+export type { MessageDraft, StoredMessage } from './message-log.js'
 export type { Inbox } from './inboxes.js'

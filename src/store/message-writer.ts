@@ -60,17 +60,29 @@ export class MessageWriter {
    * handed to onCommitted, so a sender's ack precedes the delivery of later messages.
    */
   submit(draft: MessageDraft, onStored?: (stored: StoredMessage) => void): Promise<StoredMessage> {
-    return new Promise((resolve, reject) => {
-      // Serialised before it joins a batch, so that no message can fail the transaction of others.
-      try {
-        if (draft.metadata !== undefined) metadataJson(draft.metadata)
-      } catch (error) {
-        return reject(new Errors.BadRequest((error as Error).message))
-      }
-      this.queue.push({ draft, ticket: ++this.issued, onStored, resolve, reject })
-      if (this.queue.length >= FULL_ENOUGH) this.hurry?.()
-      this.kick()
-    })
+    return new Promise((resolve, reject) => this.enqueue(draft, onStored, reject, resolve))
+  }
+
+  /**
+   * Queues a message, as submit does, for a caller that hears of its outcome from callbacks alone
+   * (no promise a message): `onStored` at commit, or `onRefused` once it is not stored; `onSettled`
+   * after the batch is handed to onCommitted.
+   */
+  enqueue(
+    draft: MessageDraft,
+    onStored: ((stored: StoredMessage) => void) | undefined,
+    onRefused: (error: Error) => void,
+    onSettled: (stored: StoredMessage) => void = () => undefined,
+  ): void {
+    // Serialised before it joins a batch, so that no message can fail the transaction of others.
+    try {
+      if (draft.metadata !== undefined) metadataJson(draft.metadata)
+    } catch (error) {
+      return onRefused(new Errors.BadRequest((error as Error).message))
+    }
+    this.queue.push({ draft, ticket: ++this.issued, onStored, resolve: onSettled, reject: onRefused })
+    if (this.queue.length >= FULL_ENOUGH) this.hurry?.()
+    this.kick()
   }
 
   /** Registers a listener for each batch's new messages, in commit order, after their acks. */
@@ -164,9 +176,9 @@ export class MessageWriter {
   }
 
   /** Runs a listener or an ack; one that throws must not keep the batch's senders waiting. */
-  private guard(run: () => void): void {
+  private guard<T>(run: ((value: T) => void) | undefined, value: T): void {
     try {
-      run()
+      run?.(value)
     } catch (error) {
       this.options.onListenerError?.(error)
     }
@@ -177,16 +189,15 @@ export class MessageWriter {
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome && 'stored' in outcome) {
-        const { onStored } = pending
-        if (onStored) this.guard(() => onStored(outcome.stored))
+        this.guard(pending.onStored, outcome.stored)
         if (!outcome.stored.duplicate) fresh.push(outcome.stored)
       }
     })
-    if (fresh.length > 0) for (const listener of this.listeners) this.guard(() => listener(fresh))
+    if (fresh.length > 0) for (const listener of this.listeners) this.guard(listener, fresh)
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
-      if (outcome && 'stored' in outcome) pending.resolve(outcome.stored)
-      else pending.reject(outcome?.error ?? new Error('message was not written'))
+      if (outcome && 'stored' in outcome) this.guard(pending.resolve, outcome.stored)
+      else this.guard(pending.reject, outcome?.error ?? new Error('message was not written'))
     })
     this.settled = batch.at(-1)?.ticket ?? this.settled
     this.waiters = this.waiters.filter((waiter) => {

@@ -9,7 +9,7 @@ import { Errors } from '../errors.js'
 import { metadataJson } from '../protocol/metadata.js'
 import type { MessageInfo } from '../protocol/shapes.js'
 import { newMessageId } from './ids.js'
-import { toMessage, type MessageDraft, type MessageRow, type Outcome, type StoredMessage } from './message-log.js'
+import { messageOf, toMessage, type MessageDraft, type MessageRow, type Outcome, type StoredMessage } from './message-log.js'
 
 /** The columns of a channel the batch needs. */
 export interface ChannelRow extends Parties {
@@ -68,7 +68,7 @@ export function plan(drafts: MessageDraft[], channels: Map<string, ChannelRow>, 
     // A retry gets its original message, even after the channel ended.
     const original = draft.clientMsgId === undefined ? undefined : existing.get(key)
     // previousSeq 0: a duplicate is never delivered, so no recipient places it in a sequence.
-    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(original), true, 0) })
+    if (original) return void (result.outcomes[i] = { stored: storedFor(channel, roleOf(channel, draft.senderId) as Role, toMessage(original), true, 0) })
     if (channel.status !== 'active') {
       return void (result.outcomes[i] = { error: new Errors.ChannelNotActive(channel.id, channel.status) })
     }
@@ -93,6 +93,8 @@ export function settle(
 ): { rows: MessageRow[]; outcomes: Outcome[] } {
   const { outcomes, fresh, firstOfKey } = planned
   const rows: MessageRow[] = []
+  // Every row of the batch is stored at the same instant: its text is made once.
+  const timestamp = now.toISOString()
   for (const [channelId, indexes] of fresh) {
     const channel = channels.get(channelId) as ChannelRow
     const sent = { provider: channel.providerSentSeq, consumer: channel.consumerSentSeq }
@@ -111,7 +113,7 @@ export function settle(
       }
       rows.push(row)
       const role = roleOf(channel, draft.senderId) as Role
-      outcomes[i] = { stored: storedFor(channel, draft.senderId, toMessage(row), false, sent[role]) }
+      outcomes[i] = { stored: storedFor(channel, role, messageOf(row, timestamp), false, sent[role]) }
       sent[role] = row.seq
     }
   }
@@ -132,8 +134,9 @@ export function reservations(drafts: MessageDraft[], channels: Map<string, Chann
   return [...planned.fresh.keys()].sort().map((channelId) => {
     const indexes = planned.fresh.get(channelId) as number[]
     const channel = channels.get(channelId) as ChannelRow
-    const lastBy = (role: Role) => 1 + indexes.findLastIndex((i) => roleOf(channel, (drafts[i] as MessageDraft).senderId) === role)
-    return { channelId, count: indexes.length, providerLast: lastBy('provider'), consumerLast: lastBy('consumer') }
+    const last = { provider: 0, consumer: 0 }
+    indexes.forEach((i, n) => (last[roleOf(channel, (drafts[i] as MessageDraft).senderId) as Role] = n + 1))
+    return { channelId, count: indexes.length, providerLast: last.provider, consumerLast: last.consumer }
   })
 }
 
@@ -153,8 +156,8 @@ export function advanced(channels: Map<string, ChannelRow>, order: Reservation[]
 
 const belongs = (channel: ChannelRow | undefined, senderId: string): boolean => channel !== undefined && isMember(channel, senderId)
 
-function storedFor(channel: ChannelRow, senderId: string, message: MessageInfo, duplicate: boolean, previousSeq: number): StoredMessage {
-  const toProvider = roleOf(channel, senderId) === 'consumer'
+function storedFor(channel: ChannelRow, senderRole: Role, message: MessageInfo, duplicate: boolean, previousSeq: number): StoredMessage {
+  const toProvider = senderRole === 'consumer'
   return {
     message,
     recipientId: toProvider ? channel.providerId : channel.consumerId,

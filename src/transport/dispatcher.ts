@@ -16,7 +16,7 @@ import { parseFrame, type Parsed } from '../protocol/parse.js'
 import type { HubMetrics } from '../metrics.js'
 import type { StorageHealth } from '../store/storage-health.js'
 import type { TaskSet } from '../lib/task-set.js'
-import { inTurn } from '../lib/turns.js'
+import { inTurn, turnLeft } from '../lib/turns.js'
 import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
 import { TokenBucket } from './limits.js'
@@ -56,10 +56,20 @@ export class WorkQueue {
 /** How long a frame refused for a full queue is told to wait: about a group commit or two. */
 const QUEUE_RETRY_MS = 50
 
+/** A frame accepted and waiting for its turn. */
+interface Accepted {
+  frame: ClientFrame
+  requestId: Parsed['requestId']
+  release: () => void
+}
+
 export class FrameDispatcher {
-  private tail: Promise<void> = Promise.resolve()
-  /** This connection's frames accepted and not yet handled. */
+  /** This connection's frames accepted and not yet handled (those in `accepted`, and the one being handled). */
   private waiting = 0
+  /** Accepted frames not yet started, in arrival order. */
+  private readonly accepted: Accepted[] = []
+  /** A pump is handling this connection's frames. */
+  private pumping = false
   private readonly errorTokens = new TokenBucket(ERROR_BURST, ERROR_REFILL_PER_SECOND)
   private readonly frameTokens: TokenBucket
   private readonly window: ReadWindow
@@ -80,7 +90,8 @@ export class FrameDispatcher {
   }
 
   receive(data: RawData): void {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    // ws hands a text frame over as a Buffer of its own: read as it is, not copied.
+    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
     // Every frame counts, well-formed or not; past the pace the socket is read more slowly.
     const wait = this.frameTokens.spend()
     if (wait > 0) {
@@ -103,26 +114,55 @@ export class FrameDispatcher {
       return this.refuse(retryable(new Errors.RateLimited('Too many frames waiting for the database; retry shortly'), QUEUE_RETRY_MS), parsed.requestId, false)
     }
     this.options.metrics.framesReceived.inc({ type: frame.type })
-    const release = this.window.take(buffer.byteLength)
     this.waiting++
     queue.waiting++
-    this.tail = this.tail.then(async () => {
-      try {
-        // A unit of the loop's turns (lib/turns.ts): past a turn's budget, the loop polls its sockets first.
-        await inTurn(() => {
-          // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
-          if (this.connection.ended) release()
-          else return this.handle(frame, parsed.requestId, release)
-        })
-      } finally {
-        this.waiting--
-        queue.waiting--
-      }
-    })
-    this.options.tasks.track(this.tail)
+    this.accepted.push({ frame, requestId: parsed.requestId, release: this.window.take(buffer.byteLength) })
+    if (!this.pumping) this.pump()
   }
 
-  private async handle(frame: ClientFrame, requestId: Parsed['requestId'], release: () => void): Promise<void> {
+  /**
+   * Handles the accepted frames one after another until none is left, as units of the loop's
+   * turns (lib/turns.ts): past a turn's budget, the loop polls its sockets first. One unit goes
+   * on to the next frame while the turn lasts, so that frames handled at once (a chat_message
+   * on its channel_id) cost no promise each. Shutdown waits for the pump (tasks).
+   */
+  private pump(): void {
+    this.pumping = true
+    let drained = (): void => undefined
+    this.options.tasks.track(new Promise<void>((resolve) => (drained = resolve)))
+    void (async () => {
+      try {
+        while (this.accepted.length > 0) await inTurn(() => this.handleWhileTurnLasts())
+      } finally {
+        this.pumping = false
+        drained()
+      }
+    })().catch((error: unknown) => this.options.log.error({ err: error, agent_id: this.connection.agentId }, 'frame handling failed'))
+  }
+
+  /** Handles accepted frames in order while the turn lasts; settles once the last one started is handled. */
+  private handleWhileTurnLasts(): Promise<void> | undefined {
+    do {
+      const handling = this.handleNext(this.accepted.shift() as Accepted)
+      if (handling) return handling
+    } while (this.accepted.length > 0 && turnLeft())
+    return undefined
+  }
+
+  private handleNext({ frame, requestId, release }: Accepted): Promise<void> | undefined {
+    const done = () => {
+      this.waiting--
+      this.options.queue.waiting--
+    }
+    // Once the socket has closed, its waiting frames are dropped: the client retries what was never acked.
+    const handling = this.connection.ended ? release() : this.handle(frame, requestId, release)
+    if (handling) return handling.finally(done)
+    done()
+    return undefined
+  }
+
+  /** Runs the frame's handler; a promise only if the handler returned one. */
+  private handle(frame: ClientFrame, requestId: Parsed['requestId'], release: () => void): Promise<void> | undefined {
     let kept = false
     const ctx: FrameContext = {
       connection: this.connection,
@@ -134,13 +174,24 @@ export class FrameDispatcher {
         return release
       },
     }
+    const answered = () => {
+      if (!kept) release()
+    }
+    const handler = this.handlers[frame.type] as (ctx: FrameContext, frame: ClientFrame) => Promise<void> | void
+    let handling: Promise<void> | void = undefined
     try {
-      const handler = this.handlers[frame.type] as (ctx: FrameContext, frame: ClientFrame) => Promise<void> | void
-      await handler(ctx, frame)
+      handling = handler(ctx, frame)
     } catch (error) {
       ctx.fail(error)
     }
-    if (!kept) release()
+    if (handling instanceof Promise) {
+      return handling.then(answered, (error: unknown) => {
+        ctx.fail(error)
+        answered()
+      })
+    }
+    answered()
+    return undefined
   }
 
   private refuse(failure: unknown, requestId: Parsed['requestId'], counted = true): void {

@@ -4,11 +4,11 @@ import type { Chat } from '../chat/index.js'
 import { asAgent } from '../domain/actor.js'
 import { Errors } from '../errors.js'
 import { inTurn } from '../lib/turns.js'
-import { ackFrame, replyTo, serviceFrame } from '../protocol/builders.js'
+import { ackJson, replyTo, serviceFrame } from '../protocol/builders.js'
 import type { ClientFrameOf, ClientFrameType, HubFrame } from '../protocol/frames.js'
 import type { Origin } from '../protocol/replies.js'
 import { HISTORY_DEFAULT_LIMIT } from '../protocol/shapes.js'
-import type { Store } from '../store/index.js'
+import type { Store, StoredMessage } from '../store/index.js'
 import type { Connection } from './connection.js'
 
 export interface FrameContext {
@@ -50,18 +50,27 @@ export function createHandlers(store: Store, chat: Chat, replay: Replay, observe
     chat_reject: async (ctx, frame) => {
       await lifecycle.reject(asAgent(ctx.connection.agentId), frame, frame.reason, ctx.origin)
     },
-    chat_message: async (ctx, frame) => {
+    // Handled at once when the frame names its channel (no promise of its own, see the dispatcher).
+    chat_message: (ctx, frame) => {
       const received = performance.now()
       const sender = ctx.connection.agentId
-      const channelId = await messaging.channelFor(sender, frame)
-      const answered = ctx.keep()
-      messaging
-        .submit(sender, channelId, frame, ({ message, duplicate }) => {
-          ctx.reply(ackFrame(message, duplicate))
-          observeAck((performance.now() - received) / 1000)
+      const submit = (channelId: string) => {
+        const answered = ctx.keep()
+        const acked = ({ message, duplicate }: StoredMessage) => {
+          try {
+            ctx.connection.send(ackJson(message, duplicate, ctx.origin.requestId))
+            observeAck((performance.now() - received) / 1000)
+          } finally {
+            answered()
+          }
+        }
+        messaging.enqueue(sender, channelId, frame, acked, (error) => {
+          ctx.fail(error)
+          answered()
         })
-        .catch((error: unknown) => ctx.fail(error))
-        .finally(answered)
+      }
+      const channel = messaging.channelFor(sender, frame)
+      return typeof channel === 'string' ? submit(channel) : channel.then(submit)
     },
     chat_end: async (ctx, frame) => {
       await lifecycle.end(asAgent(ctx.connection.agentId), frame.channel_id, frame.reason, ctx.origin)
