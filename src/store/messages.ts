@@ -55,6 +55,7 @@ function inlineMessage(channelId: string, [id, seq, sender_id, client_msg_id, cr
 }
 
 function serialisable(message: MessageInfo): boolean {
+  if (message.metadata === undefined) return true
   try {
     JSON.stringify(message.metadata)
     return true
@@ -102,7 +103,7 @@ export class MessageStore {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
     const range = { afterSeq, beforeSeq, limit, descending: afterSeq === undefined }
     const { messages, more, bounds } = await this.fitting(channelId, range, this.provider === 'postgresql')
-    return this.finish(channelId, messages.filter(serialisable), more, bounds)
+    return this.finish(channelId, messages.every(serialisable) ? messages : messages.filter(serialisable), more, bounds)
   }
 
   /**
