@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify'
 import { requireAdmin } from '../auth/credentials.js'
 import { actingAgent } from '../chat/access.js'
 import { Errors } from '../errors.js'
+import { jsonBytesOf } from '../lib/json-bytes.js'
 import { inTurn } from '../lib/turns.js'
 import { EXAMPLE } from '../protocol/examples.js'
 import { AgentId, ChannelId, ClientMsgId, Content, HistoryLimit, HistoryPage, Message, Metadata, Seq } from '../protocol/shapes.js'
@@ -37,6 +38,9 @@ const RemovedMessages = Type.Object(
   { $id: 'RemovedMessages', description: 'What DELETE /channels/:id/messages removed.', examples: [{ channel_id: EXAMPLE.channel, removed: 1200, first_seq: 1201 }] },
 )
 
+/** A page's bytes as the route's serializer writes them, without its strings (lib/json-bytes.ts). */
+const pageBytes = jsonBytesOf(HistoryPage)
+
 export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { messaging } = app.chat
   const { store, retention } = app
@@ -63,10 +67,11 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Serialising a page is a unit of its own: a page read on PostgreSQL arrives in a later turn,
     // which the reading unit's start no longer accounts for. The route's own serialiser (the same
     // JSON) writes straight into the bytes sent: a page returned as an object became a string that
-    // was flattened to be measured, then copied again to be written.
+    // was flattened to be measured, then copied again to be written. A page without metadata is
+    // written by pageBytes, the same bytes without the strings the serializer builds on the way.
     async (request, reply) => {
       const page = await inTurn(() => messaging.history(request.actor, { channel_id: request.params.id, ...request.query }))
-      const json = await inTurn(() => Buffer.from(reply.serializeInput(page, '200', 'application/json') as string))
+      const json = await inTurn(() => pageBytes(page) ?? Buffer.from(reply.serializeInput(page, '200', 'application/json') as string))
       // (A typed reply takes the page object only; any reply sends bytes as they are.)
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(json)
     },

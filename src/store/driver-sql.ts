@@ -27,11 +27,14 @@ export const utcColumn = (provider: Provider, column: string): string => (provid
 
 /**
  * A timestamp column read as the text the JSON carries (Date.toISOString's form), under its own
- * name, without a Date in between: Postgres writes it so (to_char), SQLite returns what stamp()
- * wrote, which isoTimestamp turns into it.
+ * name, without a Date in between: Postgres writes it so (to_char), SQLite turns the zone of what
+ * stamp() wrote into a Z (two strings fewer a row than isoTimestamp's slice and append, which
+ * then passes it as it is) and returns any other text as stored, for isoTimestamp.
  */
 export const isoColumn = (provider: Provider, column: string): string =>
-  provider === 'sqlite' ? column : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`
+  provider === 'sqlite'
+    ? `CASE WHEN substr(${column}, -6) = '+00:00' THEN substr(${column}, 1, length(${column}) - 6) || 'Z' ELSE ${column} END AS ${column}`
+    : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`
 
 /** What stamp() writes (…+00:00) or isoColumn reads on Postgres (…Z): UTC to the millisecond. */
 const UTC_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|\+00:00)$/

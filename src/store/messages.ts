@@ -5,7 +5,7 @@ import { HISTORY_MAX_BYTES, type HistoryPageInfo, type MessageInfo } from '../pr
 import { Limiter } from '../lib/limiter.js'
 import type { Provider } from './database-url.js'
 import { isoColumn, isoTimestamp } from './driver-sql.js'
-import { messageOf, rangeClause, rangeParams, toMessage, type MessageLog, type MessageRow, type Range } from './message-log.js'
+import { messageOf, rangeClause, rangeParams, toMessage, type MessageLog, type Range } from './message-log.js'
 import { boundsColumns, firstSeqOf, MessageRetention, type Bounds } from './retention.js'
 
 /** What a row adds to a page, besides its text: ids, seq, timestamp and the JSON around them. */
@@ -23,49 +23,39 @@ const INLINE_BYTES = 2048
 const LARGE_READS_AT_ONCE = 2
 
 /**
- * A row of the first read: the text is null when the message is larger than INLINE_BYTES; the
- * timestamp as text (isoColumn); on PostgreSQL, the channel's bounds, on every row.
- */
-type SizedRow = Omit<MessageRow, 'content' | 'created_at'> & Partial<Bounds> & { content: string | null; created_at: string; bytes: number | string }
-
-/**
  * Each message of a range with its stored size, and its text if small (both databases take a
  * value's size from its header, without reading it), leaving out what `notFrom` sent; with
  * `bounds` (history pages on PostgreSQL), where the channel's history starts too (evaluated
  * once): a round trip less. On SQLite a statement of its own for that costs less than two more
- * values on every row. One statement of fixed text per shape and database, prepared.
+ * values on every row. One statement of fixed text per shape and database, prepared. (The
+ * channel's id is the one asked for: not read again on every row.)
  */
 function sizedRange(provider: Provider, channelId: string, range: Range, bounds: boolean): { sql: string; params: unknown[] } {
   const bytes = 'octet_length(content) + COALESCE(octet_length(metadata), 0)'
   const small = (column: string) => `CASE WHEN ${bytes} <= ${INLINE_BYTES} THEN ${column} END AS ${column}`
   // Parameters in order of appearance (as SQLite takes them): the bounds' two, then the range's.
-  const sql = `SELECT id, channel_id, seq, sender_id, client_msg_id, ${isoColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}${bounds ? `, ${boundsColumns(1)}` : ''}
+  const sql = `SELECT id, seq, sender_id, client_msg_id, ${isoColumn(provider, 'created_at')}, ${bytes} AS bytes, ${small('content')}, ${small('metadata')}${bounds ? `, ${boundsColumns(1)}` : ''}
     ${rangeClause(range, bounds ? 3 : 1)}`
   const params = rangeParams(channelId, { ...range, limit: range.limit + 1 })
   return { sql, params: bounds ? [channelId, channelId, ...params] : params }
 }
 
-/** A row of the first read as the driver answers it: its columns in the statement's order. */
-type SizedTuple = [string, string, number, string, string | null, string, number | string, string | null, string | null, Bounds['first']?, Bounds['last']?]
+/**
+ * A row of the first read as the driver answers it, its columns in the statement's order (read
+ * as arrays: the drivers' row objects cost more than the query): the text is null when the
+ * message is larger than INLINE_BYTES; the timestamp as text (isoColumn); on PostgreSQL, the
+ * channel's bounds, on every row.
+ */
+type SizedTuple = [string, number, string, string | null, string, number | string, string | null, string | null, Bounds['first']?, Bounds['last']?]
+const [SEQ, BYTES, CONTENT, FIRST, LAST] = [1, 5, 6, 8, 9] as const
 
-const sizedRow = ([id, channel_id, seq, sender_id, client_msg_id, created_at, bytes, content, metadata, first, last]: SizedTuple): SizedRow => ({
-  id,
-  channel_id,
-  seq,
-  sender_id,
-  client_msg_id,
-  created_at,
-  bytes,
-  content,
-  metadata,
-  first,
-  last,
-})
-
-/** A row of the first read whose text it brought. */
-const inline = (row: SizedRow): row is SizedRow & { content: string } => row.content !== null
+/** The message of a row of the first read that brought its text. */
+function inlineMessage(channelId: string, [id, seq, sender_id, client_msg_id, created_at, , content, metadata]: SizedTuple): MessageInfo {
+  return messageOf({ id, channel_id: channelId, seq, sender_id, content: content as string, metadata, client_msg_id }, isoTimestamp(created_at))
+}
 
 function serialisable(message: MessageInfo): boolean {
+  if (message.metadata === undefined) return true
   try {
     JSON.stringify(message.metadata)
     return true
@@ -113,7 +103,7 @@ export class MessageStore {
     const { limit, before_seq: beforeSeq, after_seq: afterSeq } = query
     const range = { afterSeq, beforeSeq, limit, descending: afterSeq === undefined }
     const { messages, more, bounds } = await this.fitting(channelId, range, this.provider === 'postgresql')
-    return this.finish(channelId, messages.filter(serialisable), more, bounds)
+    return this.finish(channelId, messages.every(serialisable) ? messages : messages.filter(serialisable), more, bounds)
   }
 
   /**
@@ -123,24 +113,30 @@ export class MessageStore {
    */
   private async fitting(channelId: string, range: Range, withBounds = false): Promise<Fitting> {
     const { sql, params } = sizedRange(this.provider, channelId, range, withBounds)
-    const sized = (await this.log.readTuples<SizedTuple>(sql, params)).map(sizedRow)
+    const sized = await this.log.readTuples<SizedTuple>(sql, params)
     let bytes = 0
     let taken = 0
-    for (const row of sized.slice(0, range.limit)) {
-      bytes += ROW_OVERHEAD + Number(row.bytes)
+    let inline = 0
+    for (const row of sized) {
+      if (taken === range.limit) break
+      bytes += ROW_OVERHEAD + Number(row[BYTES])
       if (taken > 0 && bytes > HISTORY_MAX_BYTES) break
+      if (row[CONTENT] !== null) inline++
       taken++
     }
-    const fit = sized.slice(0, taken).sort((x, y) => x.seq - y.seq)
-    let messages = fit.filter(inline).map((row) => messageOf(row, isoTimestamp(row.created_at)))
-    // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
-    if (messages.length < fit.length) {
-      const large = { afterSeq: (fit[0]?.seq ?? 0) - 1, beforeSeq: (fit.at(-1)?.seq ?? 0) + 1, limit: taken, notFrom: range.notFrom }
+    // Oldest first (a range read newest first comes back in reverse).
+    const fit = range.descending === true ? sized.slice(0, taken).reverse() : sized.slice(0, taken)
+    const [oldest, newest] = [fit[0]?.[SEQ], fit.at(-1)?.[SEQ]]
+    let messages: MessageInfo[]
+    if (inline === taken) messages = fit.map((row) => inlineMessage(channelId, row))
+    else {
+      // Larger messages: the text of those that fit, bounded on both sides (messages stored meanwhile stay out).
+      const large = { afterSeq: (oldest ?? 0) - 1, beforeSeq: (newest ?? 0) + 1, limit: taken, notFrom: range.notFrom }
       messages = (await this.largeReads.run(() => this.log.range(channelId, large))).map(toMessage)
     }
     const head = sized[0]
-    const bounds = head?.last === undefined ? undefined : { first: head.first ?? null, last: head.last }
-    return { messages, more: taken < sized.length, through: fit.at(-1)?.seq, bounds }
+    const bounds = head?.[LAST] === undefined ? undefined : { first: head[FIRST] ?? null, last: head[LAST] }
+    return { messages, more: taken < sized.length, through: newest, bounds }
   }
 
   /**

@@ -1,7 +1,8 @@
 // REST for a channel's messages through app.inject: history pages by seq cursor, and sending
 // (seqs, idempotency, refusals).
+import fastJson from 'fast-json-stringify'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ChannelInfo, HistoryPageInfo, MessageInfo } from '../../src/protocol/shapes.js'
+import { HistoryPage, type ChannelInfo, type HistoryPageInfo, type MessageInfo } from '../../src/protocol/shapes.js'
 import { expectError, useRestApi, type Json } from '../helpers/rest.js'
 
 const { unique, post, get, inject, openChannel, send, lastSeq } = useRestApi()
@@ -67,6 +68,20 @@ describe('GET /channels/:id/messages', () => {
 
   it('answers 404 for an unknown channel', async () => {
     expectError(await get('/channels/ch_00000000000000000000000000/messages'), 404, 'CHANNEL_NOT_FOUND')
+  })
+
+  it('writes a page as the serializer compiled from its schema does, with and without metadata', async () => {
+    const other = await openChannel()
+    for (const content of ['quote " and \\ back', 'line\nbreak\ttab \u0001', 'é € 😀 \u2028', 'y'.repeat(5000)]) {
+      expect((await send(other.channel_id, other.consumer_id, content, { client_msg_id: `k ${content.length}` })).statusCode).toBe(201)
+    }
+    const serializer = fastJson(HistoryPage)
+    const plain = await get(`/channels/${other.channel_id}/messages`)
+    expect(plain.body).toBe(serializer(plain.json()))
+    expect((await send(other.channel_id, other.provider_id, 'with metadata', { metadata: { 'k"': [1, 'é'] } })).statusCode).toBe(201)
+    const withMetadata = await get(`/channels/${other.channel_id}/messages`)
+    expect(withMetadata.json<HistoryPageInfo>().messages).toHaveLength(5)
+    expect(withMetadata.body).toBe(serializer(withMetadata.json()))
   })
 })
 
