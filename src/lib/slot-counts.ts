@@ -4,8 +4,8 @@
 
 /** A slot reserved for one upgrade: held from take() until release(), unless `granted` says no. */
 export interface Slot {
-  /** False when the limit, counted wherever the counter counts, is already full. */
-  granted: Promise<boolean>
+  /** False when the limit, counted wherever the counter counts, is already full; true at once when nothing else counts. */
+  granted: Promise<boolean> | true
   /** Gives the slot back; a no-op the second time. */
   release: () => void
 }
@@ -31,7 +31,7 @@ export class SlotCounts implements SlotCounter {
       if (left > 0) this.held.set(key, left)
       else this.held.delete(key)
     }
-    return { granted: Promise.resolve(true), release }
+    return { granted: true, release }
   }
 
   /** The slots held for `key`. */

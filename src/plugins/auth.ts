@@ -2,6 +2,7 @@
 // documents) gets its caller before its handler runs; /ws upgrades are admitted by ws-route with
 // the same Authenticator (presentedAtUpgrade). Every 401 says how to authenticate
 // (WWW-Authenticate: Bearer, RFC 6750).
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Authenticator, type Identity } from '../auth/authenticator.js'
 import { agentIdFrom, bearerOf } from '../auth/credentials.js'
@@ -51,13 +52,17 @@ export const authPlugin = fp(
       if (legacy > 0) app.log.warn({ agents: legacy }, 'agents with keys stored before key digests: each key still works, and moves to a digest when next used; rotate keys an agent chose itself')
     })
 
-    app.addHook('onRequest', async (request) => {
-      const route = request.routeOptions.url
-      if (route === undefined || PUBLIC.test(route)) return
+    const identify = async (request: FastifyRequest) => {
       const agentId = agentIdFrom(request.headers['x-agent-id'], 'X-Agent-Id')
       const caller = await auth.caller({ credential: bearerOf(request), agentId, ip: request.ip })
       request.actor = caller.actor
       request.grant = caller.grant
+    }
+    // A callback, so that the public routes (a /ws upgrade among them) pay for no promise.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const route = request.routeOptions.url
+      if (route === undefined || PUBLIC.test(route)) return done()
+      identify(request).then(() => done(), done)
     })
     app.addHook('onSend', async (request, reply) => {
       if (reply.statusCode !== 401) return

@@ -43,20 +43,13 @@ export function rateLimitCounter(max: number, windowMs: number, redisUrl: string
       insuranceLimiter: memory,
     })
   }
-  const count = async (key: string): Promise<Counted> => {
-    try {
-      const res = await limiter.consume(key)
-      return { current: res.consumedPoints, ttl: res.msBeforeNext }
-    } catch (refused) {
-      if (refused instanceof RateLimiterRes) return { current: refused.consumedPoints, ttl: refused.msBeforeNext }
-      throw refused
-    }
-  }
   class Store implements FastifyRateLimitStore {
     incr(key: string, done: (error: Error | null, counted?: Counted) => void): void {
-      count(key).then(
-        (counted) => done(null, counted),
-        (error: unknown) => done(error as Error),
+      // A refusal comes as a rejection carrying the count; anything else rejected is an error.
+      limiter.consume(key).then(
+        (res) => done(null, { current: res.consumedPoints, ttl: res.msBeforeNext }),
+        (refused: unknown) =>
+          refused instanceof RateLimiterRes ? done(null, { current: refused.consumedPoints, ttl: refused.msBeforeNext }) : done(refused as Error),
       )
     }
 

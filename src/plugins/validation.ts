@@ -23,6 +23,17 @@ function integerFields(schema: TSchema): string[] {
     .map(([key]) => key)
 }
 
+/**
+ * Whether defaults or conversion can change a query or headers object of this schema: not when
+ * every field is an optional string without a default (/ws's upgrade), since the text parsed
+ * from a URL or the headers already is one. Decided once, at compile time.
+ */
+function mayChange(schema: TSchema): boolean {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties
+  if (schema.type !== 'object' || properties === undefined) return true
+  return Object.values(properties).some((field) => field.type !== 'string' || 'default' in field)
+}
+
 function plainInteger(input: unknown, key: string): boolean {
   const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined
   return typeof value !== 'string' || INTEGER_TEXT.test(value)
@@ -33,11 +44,14 @@ export const validationPlugin = fp(
     app.setValidatorCompiler(({ schema, httpPart }) => {
       const check = TypeCompiler.Compile(schema as TSchema)
       const integers = integerFields(schema as TSchema)
+      const converted = httpPart !== 'body' && mayChange(schema as TSchema)
       return (input: unknown) => {
         const loose = httpPart === 'body' ? undefined : integers.find((key) => !plainInteger(input, key))
         if (loose !== undefined) return { error: new Error(`${httpPart ?? 'input'}.${loose}: Expected a plain integer (digits only)`) }
-        const value = httpPart === 'body' ? (input ?? {}) : Value.Convert(check.Schema(), Value.Default(check.Schema(), input))
-        if (check.Check(value)) return { value }
+        const value = httpPart === 'body' ? (input ?? {}) : converted ? Value.Convert(check.Schema(), Value.Default(check.Schema(), input)) : input
+        // Checked as it came (or changed in place): not handed back, since Fastify keeps headers
+        // handed back beside the request's own and copies both on every read of request.headers.
+        if (check.Check(value)) return value === input ? {} : { value }
         const error = check.Errors(value).First()
         const path = error?.path.replace(/\//g, '.') ?? ''
         return { error: new Error(`${httpPart ?? 'input'}${path}: ${error?.message ?? 'invalid'}`) }

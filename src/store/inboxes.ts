@@ -36,6 +36,8 @@ export interface Owed {
 
 export class InboxStore {
   private readonly columns: string
+  /** rowsSql's texts, by agent count (negative: without the requests); at most 2 × INBOX_CHUNK. */
+  private readonly rowsSqls = new Map<number, string>()
   private readonly owed = new ReadBatch<string, Owed>(
     (agentIds) => this.owedToAll(agentIds),
     () => ({ requests: [], inboxes: [] }),
@@ -81,17 +83,23 @@ export class InboxStore {
     const unique = [...new Set(agentIds)]
     for (let i = 0; i < unique.length; i += INBOX_CHUNK) {
       const ids = unique.slice(i, i + INBOX_CHUNK)
-      const providers = placeholders(ids.length)
-      const consumers = placeholders(ids.length, ids.length + 1)
-      const rows = await this.log.read<ChannelRow>(
-        `SELECT ${requests ? this.columns : INBOX_COLUMNS} FROM channels
-          WHERE (provider_id IN (${providers}) AND (status IN (${requests ? "'pending', " : ''}'active') OR consumer_sent_seq > provider_delivered_seq))
-             OR (consumer_id IN (${consumers}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
-          ORDER BY id ASC`,
-        [...ids, ...ids],
-      )
+      const rows = await this.log.read<ChannelRow>(this.rowsSql(ids.length, requests), [...ids, ...ids])
       yield { rows, chunk: new Set(ids) }
     }
+  }
+
+  /** The text of rowsOf's read for `count` agents, built once per count: a connect storm asks for the same few. */
+  private rowsSql(count: number, requests: boolean): string {
+    const key = requests ? count : -count
+    let sql = this.rowsSqls.get(key)
+    if (sql === undefined) {
+      sql = `SELECT ${requests ? this.columns : INBOX_COLUMNS} FROM channels
+          WHERE (provider_id IN (${placeholders(count)}) AND (status IN (${requests ? "'pending', " : ''}'active') OR consumer_sent_seq > provider_delivered_seq))
+             OR (consumer_id IN (${placeholders(count, count + 1)}) AND (status = 'active' OR provider_sent_seq > consumer_delivered_seq))
+          ORDER BY id ASC`
+      this.rowsSqls.set(key, sql)
+    }
+    return sql
   }
 
   /** These channels (those that exist), and the chat requests waiting for these providers; by id, each once. */

@@ -54,8 +54,9 @@ export class LastSeen {
   }
 
   private enqueue(agentId: string, waiter?: Pending['waiters'][number]): void {
-    const pending = this.queue.get(agentId) ?? { at: new Date(), waiters: [] }
-    pending.at = new Date()
+    const at = new Date()
+    const pending = this.queue.get(agentId) ?? { at, waiters: [] }
+    pending.at = at
     if (waiter) pending.waiters.push(waiter)
     this.queue.set(agentId, pending)
     if (waiter && this.gathering) this.gathering()

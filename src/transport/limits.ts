@@ -74,7 +74,8 @@ export class ConnectionSlots {
     // Requests made with injectWS() have no TCP socket; their WebSocket's close releases them.
     const socket = request.socket as IncomingMessage['socket'] | undefined
     socket?.once('close', slot.release)
-    if (!(await slot.granted)) {
+    // A count of this process alone answers at once: no turn of the microtask queue to wait for.
+    if (slot.granted !== true && !(await slot.granted)) {
       slot.release()
       this.refuse(key)
     }

@@ -95,7 +95,10 @@ export const wsRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       websocket: true,
       schema: { hide: true, querystring: WsQuery, headers: WsHeaders, response: refusals },
-      onRequest: async (request) => origins.check(request.headers.origin),
+      onRequest: (request, _reply, done) => {
+        origins.check(request.headers.origin)
+        done()
+      },
       preValidation: async (request) => {
         refuseWhileClosing()
         await addresses.take(request.ip, request.raw)
