@@ -2,7 +2,7 @@
 // closed-loop throughput run) and the CPU it costs on the hub, on its defaults, beside the relay
 // when asked, then optionally history reads at scale. For profiling a change back to back,
 // without the full run (bench/run.ts).
-//   npx tsx bench/latency.ts [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--closed] [--built] [--seconds 10]
+//   npx tsx bench/latency.ts [--db sqlite|postgres] [--pairs 50] [--rate 2000] [--closed] [--seconds 10]
 //                            [--generators 3] [--history 0] [--relay] [--cpu-prof DIR] [--perf FILE]
 import { spawn } from 'node:child_process'
 import { tempDatabaseOf } from '../test/helpers/database.js'
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     await relay.stop()
   }
   const db = await tempDatabaseOf(kind)
-  const hub = await startServer('hub', port + 1, { DATABASE_URL: db.url }, hubNodeArgs, args.built ? 'dist/src/server.js' : undefined)
+  const hub = await startServer('hub', port + 1, { DATABASE_URL: db.url }, hubNodeArgs)
   const httpUrl = `http://127.0.0.1:${hub.port}`
   if (openRate > 0 || args.closed) {
     const channelIds: string[] = []

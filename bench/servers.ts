@@ -1,8 +1,9 @@
 // Starting the systems under test as their own processes (the hub as `npm start` runs it, the
 // baseline relay) with the tests' process helpers, and reading their CPU time and peak memory
 // from /proc.
-import type { ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { loadConfig } from '../src/config.js'
 import { spawnEntry, waitReady } from '../test/helpers/process.js'
 
 const TICKS_PER_SECOND = 100
@@ -15,16 +16,24 @@ export interface Server {
   stop: () => Promise<void>
 }
 
-/** `hubEntry`: the hub's entry file (its build, dist/src/server.js, as `npm start` runs it). */
-export async function startServer(
-  name: 'hub' | 'baseline',
-  port: number,
-  env: Record<string, string> = {},
-  nodeArgs: string[] = [],
-  hubEntry = 'src/server.ts',
-): Promise<Server> {
-  const entry = name === 'hub' ? hubEntry : 'bench/baseline-relay.ts'
-  const server = spawnEntry(entry, { PORT: String(port), ...env }, nodeArgs)
+/** The hub as `npm start` runs it: its build, on the default log level (the tests' processes log at warn). */
+const HUB_ENTRY = 'dist/src/server.js'
+const HUB_DEFAULTS = { LOG_LEVEL: loadConfig({}).LOG_LEVEL }
+let built = false
+
+/** Builds the hub once per benchmark process (`npm run build`, as `npm start` does first). */
+function build(): void {
+  if (built) return
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  built = true
+}
+
+export async function startServer(name: 'hub' | 'baseline', port: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
+  if (name === 'hub') build()
+  const server =
+    name === 'hub'
+      ? spawnEntry(HUB_ENTRY, { ...HUB_DEFAULTS, PORT: String(port), ...env }, nodeArgs)
+      : spawnEntry('bench/baseline-relay.ts', { PORT: String(port), ...env }, nodeArgs)
   await waitReady(server, START_TIMEOUT_MS, '/healthz')
   return {
     name,

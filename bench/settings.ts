@@ -22,8 +22,6 @@ export const { values: args } = parseArgs({
     perf: { type: 'string' },
     /** bench/latency.ts: run the closed loop (window per sender, for throughput) instead of the open loop. */
     closed: { type: 'boolean', default: false },
-    /** bench/latency.ts: run the hub from its build (`npm run build` first), as `npm start` does, not through tsx. */
-    built: { type: 'boolean', default: false },
   },
 })
 export const quick = args.quick === true
