@@ -2,6 +2,7 @@
 // object. Nothing else in the code reads process.env.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { BatchSettings } from './config-batches.js'
 import { BudgetSettings } from './config-budgets.js'
 
 const ConfigSchema = Type.Object({
@@ -129,19 +130,6 @@ const ConfigSchema = Type.Object({
     default: 16 * 1024 * 1024,
     description: 'High-water mark of frames waiting to be written to one connection; past it the connection is closed (4429).',
   }),
-  BATCH_MAX_MESSAGES: Type.Integer({
-    minimum: 1,
-    maximum: 10_000,
-    default: 500,
-    description: 'Most messages committed in one group-commit transaction.',
-  }),
-  BATCH_WAIT_MS: Type.Integer({
-    minimum: 0,
-    maximum: 100,
-    default: 0,
-    description:
-      'On SQLite, while messages arrive faster than one per this many ms, the longest a message waits for others to share its commit (and fsync), ended early once 16 are in; 0 (the default): a batch starts as soon as the frames already read are in.',
-  }),
   MESSAGE_RETENTION: Type.String({
     pattern: '^(forever|[1-9][0-9]{0,8}(s|m|h|d))$',
     default: 'forever',
@@ -154,6 +142,7 @@ const ConfigSchema = Type.Object({
     description: 'How long a graceful shutdown may take before the process exits anyway.',
   }),
   ...BudgetSettings,
+  ...BatchSettings,
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -2,10 +2,10 @@
 // share the next transaction (and its fsync); an idle hub writes at the end of the turn, a hub
 // that messages reach faster than one per `waitMs` a little later (see kick()).
 // A message counts as stored, and is acked, only after its transaction commits.
-import { Errors, retryable } from '../errors.js'
+import { Errors } from '../errors.js'
 import { metadataJson } from '../protocol/metadata.js'
 import type { MessageLog } from './message-log.js'
-import { faultOf } from './faults.js'
+import { commitIsolating } from './commit-isolating.js'
 import type { MessageDraft, Outcome, StoredMessage } from './message-log.js'
 
 export type { MessageDraft, StoredMessage } from './message-log.js'
@@ -138,40 +138,9 @@ export class MessageWriter {
       // The messages of this batch arrived since the last one started.
       this.rate += RATE_WEIGHT * (batch.length / Math.max(started - this.lastStart, 0.01) - this.rate)
       this.lastStart = started
-      const outcomes = await this.commit(batch.map((pending) => pending.draft))
+      const outcomes = await commitIsolating(this.log, batch.map((pending) => pending.draft))
       this.options.onBatch?.(batch.length, (performance.now() - started) / 1000)
       this.settle(batch, outcomes)
-    }
-  }
-
-  /**
-   * Commits a batch. A failed batch is tried once more whole (a client_msg_id racing another
-   * instance is then found stored); failing again, it is halved until the messages that fail are
-   * alone, so that one bad message costs a few transactions, never one per message. The failures
-   * one batch may cost are bounded: past them the cause is the database, not a message, and the
-   * rest is refused with its error.
-   */
-  private async commit(drafts: MessageDraft[]): Promise<Outcome[]> {
-    try {
-      return await this.log.write(drafts)
-    } catch (error) {
-      // The storage's condition refuses every message alike: splitting the batch would only wait longer.
-      if (faultOf(error)) return drafts.map(() => ({ error: error as Error }))
-      const failures = { left: 4 + 2 * Math.ceil(Math.log2(drafts.length + 1)) }
-      return this.isolate(drafts, failures)
-    }
-  }
-
-  private async isolate(drafts: MessageDraft[], failures: { left: number }): Promise<Outcome[]> {
-    if (failures.left <= 0) return drafts.map(() => ({ error: retryable(new Errors.Unavailable('The messages could not be stored; retry'), 500) }))
-    try {
-      return await this.log.write(drafts)
-    } catch (error) {
-      failures.left--
-      if (drafts.length === 1 || failures.left <= 0 || faultOf(error)) return drafts.map(() => ({ error: error as Error }))
-      const middle = Math.ceil(drafts.length / 2)
-      const first = await this.isolate(drafts.slice(0, middle), failures)
-      return [...first, ...(await this.isolate(drafts.slice(middle), failures))]
     }
   }
 

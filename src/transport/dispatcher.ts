@@ -1,11 +1,10 @@
 // Reads a connection's frames: size check, parse and validate, then hand each to its handler in
-// arrival order. Flow control is the read window's: frames in flight are bounded, and a
-// connection over its pace (MAX_FRAMES_PER_SECOND) is read more slowly, never refused. Every
-// refusal becomes an `error` frame; a client that keeps sending frames the hub must refuse
-// (garbage, forbidden or invalid ones) is disconnected with 4400. The frames waiting for their
-// turn are bounded per connection and hub-wide (WorkQueue), and those of a connection that has
-// closed are dropped, not run. Each waits for a turn of the event loop with budget left, so that
-// a flood of frames on synchronous storage never holds the loop.
+// arrival order. Flow control is the read window's: frames in flight are bounded, and a connection
+// over its pace (MAX_FRAMES_PER_SECOND) is read more slowly, never refused. Every refusal becomes
+// an `error` frame; a client that keeps sending frames the hub must refuse (garbage, forbidden or
+// invalid ones) is disconnected with 4400. Waiting frames are bounded per connection and hub-wide
+// (WorkQueue); those of a closed connection are dropped, not run. Each waits for a turn of the
+// event loop with budget left, so that a flood of frames on synchronous storage never holds it.
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData } from 'ws'
 import { Errors, isHubError, retryable } from '../errors.js'
@@ -21,10 +20,13 @@ import type { Connection } from './connection.js'
 import type { FrameContext, Handlers } from './handlers.js'
 import { TokenBucket } from './limits.js'
 import { ReadWindow, type ReadWindowLimits } from './read-window.js'
+import type { WorkQueue } from './work-queue.js'
 
 /** Refusals a connection may collect at once, and how many it earns back per second. */
 const ERROR_BURST = 20
 const ERROR_REFILL_PER_SECOND = 1
+/** How long a frame refused for a full queue is told to wait: about a group commit or two. */
+const QUEUE_RETRY_MS = 50
 
 export interface DispatcherOptions {
   maxFrameBytes: number
@@ -43,18 +45,6 @@ export interface DispatcherOptions {
   /** Frames waiting to be handled, of every connection. */
   queue: WorkQueue
 }
-
-/** Frames waiting to be handled: at most `perConnection` of one connection, `total` of all. */
-export class WorkQueue {
-  waiting = 0
-  constructor(
-    readonly perConnection: number,
-    readonly total: number,
-  ) {}
-}
-
-/** How long a frame refused for a full queue is told to wait: about a group commit or two. */
-const QUEUE_RETRY_MS = 50
 
 /** A frame accepted and waiting for its turn. */
 interface Accepted {
