@@ -81,7 +81,7 @@ export class MessageWriter {
       return onRefused(new Errors.BadRequest((error as Error).message))
     }
     this.queue.push({ draft, ticket: ++this.issued, onStored, resolve: onSettled, reject: onRefused })
-    if (this.queue.length >= FULL_ENOUGH) this.hurry?.()
+    if (this.queue.length >= this.fullEnough) this.hurry?.()
     this.kick()
   }
 
@@ -97,6 +97,11 @@ export class MessageWriter {
     return new Promise((resolve) => this.waiters.push({ ticket, resolve }))
   }
 
+  /** A batch this large starts without waiting (nor can one larger than maxBatch). */
+  private get fullEnough(): number {
+    return Math.min(FULL_ENOUGH, this.options.maxBatch)
+  }
+
   get backlog(): number {
     return this.queue.length
   }
@@ -110,7 +115,9 @@ export class MessageWriter {
   private kick(): void {
     if (this.running || this.queue.length === 0) return
     const waitMs = this.options.waitMs ?? 0
-    const wait = waitMs > 0 && this.rate * waitMs >= 1 && this.queue.length < FULL_ENOUGH
+    // The rate is of the batches so far: after a pause longer than the wait it says nothing of now.
+    const arriving = this.rate * waitMs >= 1 && performance.now() - this.lastStart < waitMs
+    const wait = waitMs > 0 && arriving && this.queue.length < this.fullEnough
     this.running = new Promise<void>((resolve) => {
       if (!wait) return void setImmediate(resolve)
       const timer = setTimeout(resolve, waitMs)
