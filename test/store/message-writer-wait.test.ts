@@ -22,12 +22,17 @@ afterEach(async () => {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 
-it('holds no message reaching an idle writer, and ends a wait once 16 messages share the batch', async () => {
+/** A writer waiting up to waitMs on a channel of its own, and the sizes of the batches it commits. */
+async function waitingWriter(waitMs: number) {
   await store.agents.ensure(['wait-p', 'wait-c'])
   const channel = await store.channels.create({ providerId: 'wait-p', consumerId: 'wait-c', serviceId: null, status: 'active' })
   const batches: number[] = []
-  const writer = new MessageWriter(store.database.log, { maxBatch: 100, waitMs: 60_000, onBatch: (size) => batches.push(size) })
-  const send = (content: string) => writer.submit({ channelId: channel.id, senderId: 'wait-c', content })
+  const writer = new MessageWriter(store.database.log, { maxBatch: 100, waitMs, onBatch: (size) => batches.push(size) })
+  return { batches, send: (content: string) => writer.submit({ channelId: channel.id, senderId: 'wait-c', content }) }
+}
+
+it('holds no message reaching an idle writer, and ends a wait once 16 messages share the batch', async () => {
+  const { batches, send } = await waitingWriter(60_000)
 
   await send('alone')
   const gathered = []
@@ -42,11 +47,7 @@ it('holds no message reaching an idle writer, and ends a wait once 16 messages s
 }, 30_000)
 
 it('holds no message reaching a writer idle for longer than the wait, however fast messages came before', async () => {
-  await store.agents.ensure(['wait-p', 'wait-c'])
-  const channel = await store.channels.create({ providerId: 'wait-p', consumerId: 'wait-c', serviceId: null, status: 'active' })
-  const batches: number[] = []
-  const writer = new MessageWriter(store.database.log, { maxBatch: 100, waitMs: 200, onBatch: (size) => batches.push(size) })
-  const send = (content: string) => writer.submit({ channelId: channel.id, senderId: 'wait-c', content })
+  const { batches, send } = await waitingWriter(200)
   const burst = []
   for (let i = 0; i < 40; i++) {
     burst.push(send(`burst${i}`))
